@@ -1,0 +1,70 @@
+"""The ``loyalty`` command line: parse, call one domain or engine function, print."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from api.commands import data, fixtures
+from loyalty.config import Settings, parse_date
+from loyalty.errors import ConfigError, InvalidInputError, LoyaltyError, NotFoundError
+
+EXIT_BAD_INPUT = 2
+EXIT_NOT_FOUND = 3
+
+
+class LoyaltyGroup(click.Group):
+    """Turns the domain's errors into a clear message and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InvalidInputError as error:
+            _fail(str(error), EXIT_BAD_INPUT)
+        except NotFoundError as error:
+            _fail(str(error), EXIT_NOT_FOUND)
+        except LoyaltyError as error:
+            _fail(str(error), 1)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _as_of(ctx: click.Context, param: click.Parameter, value: str | None):
+    if value is None:
+        return None
+    try:
+        return parse_date(value, "--as-of")
+    except ConfigError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@click.group(cls=LoyaltyGroup)
+@click.option(
+    "--as-of",
+    callback=_as_of,
+    metavar="DATE",
+    help="Take this date as today (replays history). Default: LOYALTY_AS_OF, else the clock.",
+)
+@click.version_option(package_name="loyalty-engine")
+@click.pass_context
+def cli(ctx: click.Context, as_of) -> None:
+    """Loyalty personalization engine: personal selections and offers for every member."""
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        _fail(str(error), EXIT_BAD_INPUT)
+    ctx.obj = settings.with_overrides(as_of=as_of)
+
+
+cli.add_command(fixtures.fixtures)
+for command in data.COMMANDS:
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point of the ``loyalty`` console script."""
+    cli(prog_name="loyalty")

@@ -1,0 +1,1 @@
+"""Command groups of the ``loyalty`` command line, one module per area."""

@@ -1,0 +1,82 @@
+"""Upserting members and products by the retailer's id, writing only what is new or changed."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
+
+LIST_COLUMNS = ("tags", "channels")
+
+
+def upsert_by_id(connection: Connection, table: Table, rows: pd.DataFrame) -> int:
+    """Insert rows with new ids and update rows whose values changed; return rows written."""
+    id_column = _id_column(table)
+    incoming = to_records(table, rows)
+    stored = {
+        row[id_column]: _canonical(row)
+        for row in connection.execute(select(*_value_columns(table))).mappings()
+    }
+    new = [r for r in incoming if r[id_column] not in stored]
+    changed = [
+        r for r in incoming if r[id_column] in stored and stored[r[id_column]] != _canonical(r)
+    ]
+    if new:
+        connection.execute(insert(table), new)
+    if changed:
+        statement = (
+            update(table)
+            .where(table.c[id_column] == bindparam("match_id"))
+            .values(
+                {c.name: bindparam(c.name) for c in _value_columns(table) if c.name != id_column}
+            )
+        )
+        connection.execute(statement, [{**r, "match_id": r[id_column]} for r in changed])
+    return len(new) + len(changed)
+
+
+def to_records(table: Table, rows: pd.DataFrame) -> list[dict]:
+    """Validated rows as plain Python dicts with the table's column names and types."""
+    columns = [c.name for c in _value_columns(table)]
+    frame = rows.reindex(columns=columns)
+    if "attributes" in frame and frame["attributes"].isna().any():
+        frame["attributes"] = [a if isinstance(a, dict) else {} for a in frame["attributes"]]
+    for name in LIST_COLUMNS:
+        if name in frame:
+            frame[name] = [";".join(items) for items in frame[name]]
+    return [
+        {name: _plain(value) for name, value in zip(columns, values, strict=True)}
+        for values in frame.itertuples(index=False, name=None)
+    ]
+
+
+def _id_column(table: Table) -> str:
+    return f"{table.name[:-1]}_id"
+
+
+def _value_columns(table: Table):
+    return [c for c in table.columns if not c.primary_key]
+
+
+def _plain(value):
+    if isinstance(value, dict | list | str):
+        return value
+    if pd.isna(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _canonical(record) -> str:
+    def default(value):
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        raise TypeError(type(value))
+
+    return json.dumps(dict(record), sort_keys=True, default=default)

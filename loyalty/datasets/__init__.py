@@ -1,0 +1,1 @@
+"""Converters of public retail datasets into the engine's data format."""

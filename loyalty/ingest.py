@@ -1,0 +1,144 @@
+"""Importing members, products and transactions from files, all or nothing.
+
+Every row is validated before anything is written; the file is then written in one database
+transaction. Members and products are upserted by id (only new or changed rows are written);
+transaction lines already stored are skipped. Importing the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, insert, select
+
+from loyalty import tables
+from loyalty.bulk import insert_transactions
+from loyalty.catalog_store import upsert_by_id
+from loyalty.errors import InvalidInputError, LoyaltyError, RowProblem
+from loyalty.files import read_table
+from loyalty.formats import ROW_SCHEMAS
+from loyalty.validation import validate_frame
+
+KINDS = tuple(ROW_SCHEMAS)
+NATURAL_KEY = ["member_id", "timestamp", "product_id", "basket_id"]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one import did."""
+
+    kind: str
+    source: str
+    rows_read: int
+    rows_written: int
+
+
+def import_file(engine: Engine, kind: str, path: Path) -> ImportResult:
+    """Validate and store one file of ``kind`` (members, products or transactions)."""
+    if kind not in ROW_SCHEMAS:
+        raise LoyaltyError(f"unknown import kind {kind!r}; expected one of {', '.join(KINDS)}")
+    raw, first_line = read_table(path)
+    rows = validate_frame(raw, ROW_SCHEMAS[kind](), str(path), first_line=first_line)
+    return import_rows(
+        engine, kind, rows, source=str(path), first_line=first_line, sha256=_sha256(path)
+    )
+
+
+def import_rows(
+    engine: Engine,
+    kind: str,
+    rows: pd.DataFrame,
+    *,
+    source: str,
+    first_line: int = 2,
+    sha256: str = "",
+) -> ImportResult:
+    """Store already validated rows of ``kind`` in one database transaction."""
+    with engine.begin() as connection:
+        if kind == "transactions":
+            lines = _transaction_lines(connection, rows, source, first_line)
+            written = insert_transactions(connection, lines)
+        else:
+            _refuse_repeated_ids(rows, f"{kind[:-1]}_id", source, first_line)
+            written = upsert_by_id(connection, getattr(tables, kind), rows)
+        connection.execute(
+            insert(tables.imports).values(
+                kind=kind,
+                source=source,
+                sha256=sha256,
+                rows_read=len(rows),
+                rows_written=written,
+                imported_at=datetime.now(),
+            )
+        )
+    return ImportResult(kind, source, len(rows), written)
+
+
+def _transaction_lines(connection, rows: pd.DataFrame, source: str, first_line: int):
+    """Map ids to keys (unknown ids are errors) and merge repeated lines of one basket."""
+    member_keys = _keys(connection, tables.members, "member_id", "member_key")
+    product_keys = _keys(connection, tables.products, "product_id", "product_key")
+    members = member_keys.index.get_indexer(rows["member_id"])
+    products = product_keys.index.get_indexer(rows["product_id"])
+    problems = _unknown(rows, members, "member_id", "member", first_line)
+    problems += _unknown(rows, products, "product_id", "product", first_line)
+    if problems:
+        total = int((members < 0).sum() + (products < 0).sum())
+        raise InvalidInputError(source, problems[:20], total=total)
+    lines = rows.assign(
+        member_key=member_keys.to_numpy()[members],
+        product_key=product_keys.to_numpy()[products],
+    )
+    lines = lines.rename(columns={"timestamp": "purchased_at"})
+    # The same product scanned twice in one basket at one moment is one line of quantity two.
+    key = ["member_key", "purchased_at", "product_key", "basket_id"]
+    if lines.duplicated(key).any():
+        sums = lines.groupby(key, sort=False)[["quantity", "amount"]].transform("sum")
+        lines = lines.assign(quantity=sums["quantity"], amount=sums["amount"])
+        lines = lines.drop_duplicates(key)
+    return lines
+
+
+def _keys(connection, table, id_column: str, key_column: str) -> pd.Series:
+    stored = connection.execute(select(table.c[id_column], table.c[key_column])).all()
+    ids = [row[0] for row in stored]
+    return pd.Series([row[1] for row in stored], index=pd.Index(ids, dtype="str"), dtype="int64")
+
+
+def _unknown(rows, positions: np.ndarray, column: str, what: str, first_line: int):
+    bad = np.flatnonzero(positions < 0)[:20]
+    return [
+        RowProblem(
+            int(row) + first_line,
+            column,
+            f"unknown {what} {rows[column].iloc[row]!r}; import {what}s first",
+        )
+        for row in bad
+    ]
+
+
+def _refuse_repeated_ids(rows: pd.DataFrame, id_column: str, source: str, first_line: int):
+    repeated = np.flatnonzero(rows[id_column].duplicated().to_numpy())
+    if len(repeated):
+        problems = [
+            RowProblem(
+                int(row) + first_line,
+                id_column,
+                f"{rows[id_column].iloc[row]!r} appears more than once in the file",
+            )
+            for row in repeated[:20]
+        ]
+        raise InvalidInputError(source, problems, total=len(repeated))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
