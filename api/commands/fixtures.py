@@ -37,7 +37,7 @@ def _date(ctx, param, value: str | None) -> date | None:
     metavar="DATE",
     help="Last day of the history. Default: the engine's today (--as-of).",
 )
-@click.option("--years", type=click.FloatRange(min=0.1, max=10), default=2.0, show_default=True)
+@click.option("--years", type=click.FloatRange(min=0.25, max=20), default=2.0, show_default=True)
 @click.pass_obj
 def generate_command(settings, members, products, seed, out, until, years) -> None:
     """Write members.csv, products.csv and transactions.csv to OUT.

@@ -1,0 +1,106 @@
+"""Reading what members bought, and the catalogue and member base, as pandas frames.
+
+This is the one door from the database to the engine, which works on frames with the
+retailer's own string ids. Transactions are read column-wise (Arrow on SQLite, COPY on
+PostgreSQL): millions of lines through Python row objects would take minutes.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from loyalty import tables
+
+TRANSACTION_COLUMNS = ["member_id", "product_id", "timestamp", "quantity", "amount", "channel"]
+
+
+def load_transactions(
+    engine: Engine, *, until: datetime | None = None, since: datetime | None = None
+) -> pd.DataFrame:
+    """Purchase lines in ``[since, until]``, oldest first.
+
+    Returns columns ``member_id, product_id, timestamp, quantity, amount, channel``.
+    """
+    t = tables.transactions
+    query = select(t.c.member_key, t.c.product_key, t.c.purchased_at, t.c.quantity, t.c.amount,
+                   t.c.channel)
+    if until is not None:
+        query = query.where(t.c.purchased_at <= until)
+    if since is not None:
+        query = query.where(t.c.purchased_at >= since)
+    # Sorting in pandas is cheaper than asking SQLite to sort a table keyed by member.
+    lines = _read_columns(engine, query)
+    member_ids = _id_map(engine, tables.members, "member_key", "member_id")
+    product_ids = _id_map(engine, tables.products, "product_key", "product_id")
+    history = pd.DataFrame(
+        {
+            "member_id": member_ids.reindex(lines["member_key"]).to_numpy(),
+            "product_id": product_ids.reindex(lines["product_key"]).to_numpy(),
+            "timestamp": pd.to_datetime(lines["purchased_at"]).astype("datetime64[s]"),
+            "quantity": lines["quantity"].astype("float64"),
+            "amount": lines["amount"].astype("float64"),
+            "channel": lines["channel"].astype("str"),
+        }
+    )
+    return history.sort_values("timestamp", kind="stable", ignore_index=True)
+
+
+def load_products(engine: Engine) -> pd.DataFrame:
+    """The catalogue: one row per product, attributes as a dict column."""
+    frame = _read_small(engine, select(tables.products).order_by(tables.products.c.product_key))
+    frame["launched_at"] = pd.to_datetime(frame["launched_at"])
+    frame["margin_pct"] = frame["margin_pct"].astype("float64")
+    return frame.drop(columns=["product_key"])
+
+
+def load_members(engine: Engine) -> pd.DataFrame:
+    """The member base: one row per member, attributes as a dict column."""
+    frame = _read_small(engine, select(tables.members).order_by(tables.members.c.member_key))
+    frame["joined_at"] = pd.to_datetime(frame["joined_at"])
+    frame["birth_year"] = frame["birth_year"].astype("Int64")
+    return frame.drop(columns=["member_key"])
+
+
+def _read_small(engine: Engine, query) -> pd.DataFrame:
+    with engine.connect() as connection:
+        result = connection.execute(query)
+        return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def _id_map(engine: Engine, table, key: str, id_column: str) -> pd.Series:
+    with engine.connect() as connection:
+        rows = connection.execute(select(table.c[key], table.c[id_column])).all()
+    return pd.Series([r[1] for r in rows], index=[r[0] for r in rows], dtype="str")
+
+
+def _read_columns(engine: Engine, query) -> pd.DataFrame:
+    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    if engine.dialect.name == "postgresql":
+        return _copy_out(engine, sql)
+    if engine.dialect.name == "sqlite":
+        return _arrow_sqlite(engine, sql)
+    with engine.connect() as connection:
+        return pd.read_sql(query, connection)
+
+
+def _arrow_sqlite(engine: Engine, sql: str) -> pd.DataFrame:
+    import adbc_driver_sqlite.dbapi as adbc
+
+    with adbc.connect(engine.url.database) as connection, connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetch_arrow_table().to_pandas()
+
+
+def _copy_out(engine: Engine, sql: str) -> pd.DataFrame:
+    buffer = io.BytesIO()
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH CSV HEADER") as copy:
+            for block in copy:
+                buffer.write(block)
+    buffer.seek(0)
+    return pd.read_csv(buffer, engine="pyarrow")

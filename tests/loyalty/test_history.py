@@ -1,0 +1,44 @@
+"""Reading stored data back as frames with the retailer's ids, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from loyalty.history import load_members, load_products, load_transactions
+from loyalty.ingest import import_file
+from tests.sample_files import write_catalog
+
+
+def test_transactions_come_back_with_ids_types_and_order(engine, tmp_path):
+    files = write_catalog(tmp_path)
+    for kind in ("members", "products", "transactions"):
+        import_file(engine, kind, files[kind])
+    history = load_transactions(engine)
+    expected = pd.read_csv(files["transactions"], parse_dates=["timestamp"])
+    assert history["member_id"].tolist() == expected["member_id"].tolist()
+    assert history["product_id"].tolist() == expected["product_id"].tolist()
+    assert history["timestamp"].tolist() == expected["timestamp"].tolist()
+    assert history["quantity"].tolist() == [2.0, 1.0, 1.0, 1.0]
+    assert history["channel"].tolist() == ["store", "store", "web", "store"]
+
+
+def test_transactions_can_be_cut_at_a_date(engine, tmp_path):
+    files = write_catalog(tmp_path)
+    for kind in ("members", "products", "transactions"):
+        import_file(engine, kind, files[kind])
+    before = load_transactions(engine, until=datetime(2025, 3, 5))
+    after = load_transactions(engine, since=datetime(2025, 3, 5))
+    assert len(before) == 3 and len(after) == 1
+
+
+def test_members_and_products_frames(engine, tmp_path):
+    files = write_catalog(tmp_path)
+    import_file(engine, "members", files["members"])
+    import_file(engine, "products", files["products"])
+    members, products = load_members(engine), load_products(engine)
+    assert members["member_id"].tolist() == ["M1", "M2", "M3"]
+    assert members["birth_year"].isna().tolist() == [False, True, False]
+    assert products.set_index("product_id").loc["P2", "channels"] == "store"
+    assert products["margin_pct"].dtype == "float64"
