@@ -1,92 +1,112 @@
-"""Set-based writing of many transaction lines: executemany on SQLite, COPY on PostgreSQL.
+"""Set-based writing of many transaction lines, with the import's log entry in the same
+database transaction: all of a file or nothing.
 
-Lines already stored (same member, moment, product and basket) are skipped, which is what
-makes importing the same file twice change nothing.
+SQLite: the lines go as one Arrow table into a temporary table (ADBC's bulk ingest, C speed),
+then one ``INSERT ... SELECT``. Python's ``executemany`` binds every value through Python
+objects and is about three times slower. PostgreSQL: ``COPY`` into a temporary table, then the
+same ``INSERT ... SELECT``. In both, lines already stored (same member, moment, product and
+basket) are skipped, which is what makes importing the same lines twice change nothing.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import io
+
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
+import pyarrow as pa
+from pyarrow import csv
+from sqlalchemy import Engine
 
 COLUMNS = (
     "member_key",
-    "product_key",
     "purchased_at",
+    "product_key",
+    "basket_id",
     "quantity",
     "amount",
     "channel",
     "store_id",
-    "basket_id",
 )
-CHUNK_ROWS = 250_000
+LOG_COLUMNS = ("kind", "source", "sha256", "rows_read", "rows_written", "imported_at")
+CHUNK_ROWS = 500_000
 
 
-def insert_transactions(connection: Connection, lines: pd.DataFrame) -> int:
-    """Insert ``lines`` (columns ``COLUMNS``) that are not stored yet; return how many were new."""
-    if lines.empty:
-        return 0
-    # In key order, each line lands next to the previous one in the key's B-tree.
-    lines = lines.sort_values(["member_key", "purchased_at", "product_key", "basket_id"])
-    if connection.dialect.name == "postgresql":
-        return _copy_postgresql(connection, lines)
-    return _executemany(connection, lines)
+def insert_transactions(engine: Engine, lines: pd.DataFrame, log: dict) -> int:
+    """Insert the ``lines`` not stored yet and the import ``log`` entry; return lines written.
+
+    ``log`` holds the ``imports`` columns but ``rows_written``, which is filled in here.
+    """
+    if engine.dialect.name == "postgresql":
+        return _copy_postgresql(engine, lines, log)
+    return _ingest_sqlite(engine, lines, log)
 
 
-def _executemany(connection: Connection, lines: pd.DataFrame) -> int:
-    placeholders = ", ".join("?" for _ in COLUMNS)
-    sql = (
-        f"INSERT INTO transactions ({', '.join(COLUMNS)}) VALUES ({placeholders}) "
-        "ON CONFLICT DO NOTHING"
-    )
-    cursor = connection.connection.driver_connection.cursor()
-    written = 0
-    for start in range(0, len(lines), CHUNK_ROWS):
-        cursor.executemany(sql, _rows(lines.iloc[start : start + CHUNK_ROWS]))
-        written += cursor.rowcount
-    cursor.close()
+def _ingest_sqlite(engine: Engine, lines: pd.DataFrame, log: dict) -> int:
+    import adbc_driver_sqlite.dbapi as adbc
+
+    with adbc.connect(engine.url.database) as connection, connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.adbc_ingest("incoming_transactions", _arrow(lines), mode="create", temporary=True)
+        # "WHERE true" tells SQLite's parser the ON CONFLICT belongs to the INSERT.
+        cursor.execute(
+            f"INSERT INTO transactions ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
+            "FROM temp.incoming_transactions WHERE true ON CONFLICT DO NOTHING"
+        )
+        cursor.execute("SELECT changes()")
+        written = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE temp.incoming_transactions")
+        cursor.execute(_log_sql("?"), _log_row(log, written))
+        connection.commit()
     return written
 
 
-def _copy_postgresql(connection: Connection, lines: pd.DataFrame) -> int:
-    raw = connection.connection.driver_connection
+def _copy_postgresql(engine: Engine, lines: pd.DataFrame, log: dict) -> int:
     columns = ", ".join(COLUMNS)
-    with raw.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE incoming_transactions "
-            "(LIKE transactions INCLUDING DEFAULTS) ON COMMIT DROP"
-        )
-        copy_sql = (
-            f"COPY incoming_transactions ({columns}) FROM STDIN "
-            "WITH (FORMAT csv, FORCE_NOT_NULL (basket_id))"
-        )
-        with cursor.copy(copy_sql) as copy:
-            for start in range(0, len(lines), CHUNK_ROWS):
-                chunk = lines.iloc[start : start + CHUNK_ROWS][list(COLUMNS)]
-                copy.write(chunk.to_csv(header=False, index=False, date_format="%Y-%m-%d %H:%M:%S"))
-        cursor.execute(
-            f"INSERT INTO transactions ({columns}) SELECT {columns} "
-            "FROM incoming_transactions ON CONFLICT DO NOTHING"
-        )
-        written = cursor.rowcount
-        cursor.execute("DROP TABLE incoming_transactions")
+    with engine.begin() as outer:
+        connection = outer.connection.driver_connection
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE incoming_transactions "
+                "(LIKE transactions INCLUDING DEFAULTS) ON COMMIT DROP"
+            )
+            copy_sql = (
+                f"COPY incoming_transactions ({columns}) FROM STDIN "
+                "WITH (FORMAT csv, FORCE_NOT_NULL (basket_id))"
+            )
+            table = _arrow(lines)
+            with cursor.copy(copy_sql) as copy:
+                for start in range(0, len(lines), CHUNK_ROWS):
+                    buffer = io.BytesIO()
+                    chunk = table.slice(start, CHUNK_ROWS)
+                    csv.write_csv(chunk, buffer, csv.WriteOptions(include_header=False))
+                    copy.write(buffer.getvalue())
+            cursor.execute(
+                f"INSERT INTO transactions ({columns}) SELECT {columns} "
+                "FROM incoming_transactions ON CONFLICT DO NOTHING"
+            )
+            written = cursor.rowcount
+            cursor.execute(_log_sql("%s"), _log_row(log, written))
     return written
 
 
-def _rows(chunk: pd.DataFrame):
-    # The same text form SQLAlchemy's SQLite DateTime type writes, so ORM reads agree.
-    moments = np.datetime_as_string(chunk["purchased_at"].to_numpy("datetime64[s]"), unit="s")
-    moments = np.char.replace(moments, "T", " ")
-    store = chunk["store_id"].astype(object).where(chunk["store_id"].notna(), None)
-    return zip(
-        chunk["member_key"].tolist(),
-        chunk["product_key"].tolist(),
-        moments.tolist(),
-        chunk["quantity"].tolist(),
-        chunk["amount"].tolist(),
-        chunk["channel"].tolist(),
-        store.tolist(),
-        chunk["basket_id"].tolist(),
-        strict=True,
-    )
+def _arrow(lines: pd.DataFrame) -> pa.Table:
+    # The text form SQLAlchemy's DateTime type writes and reads on SQLite. (Arrow's own
+    # timestamp formatting is far slower on lines in member order than in time order.)
+    moments = np.datetime_as_string(lines["purchased_at"].to_numpy("datetime64[s]"), unit="s")
+    frame = lines[list(COLUMNS)].assign(purchased_at=np.char.replace(moments, "T", " "))
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _log_sql(placeholder: str) -> str:
+    values = ", ".join(placeholder for _ in LOG_COLUMNS)
+    return f"INSERT INTO imports ({', '.join(LOG_COLUMNS)}) VALUES ({values})"
+
+
+def _log_row(log: dict, written: int) -> tuple:
+    entry = {**log, "rows_written": written}
+    moment = entry["imported_at"]
+    entry["imported_at"] = moment.isoformat(sep=" ") if isinstance(moment, datetime) else moment
+    return tuple(entry[name] for name in LOG_COLUMNS)

@@ -59,23 +59,21 @@ def import_rows(
     sha256: str = "",
 ) -> ImportResult:
     """Store already validated rows of ``kind`` in one database transaction."""
-    with engine.begin() as connection:
-        if kind == "transactions":
+    log = {
+        "kind": kind,
+        "source": source,
+        "sha256": sha256,
+        "rows_read": len(rows),
+        "imported_at": datetime.now(),
+    }
+    if kind == "transactions":
+        with engine.connect() as connection:
             lines = _transaction_lines(connection, rows, source, first_line)
-            written = insert_transactions(connection, lines)
-        else:
-            _refuse_repeated_ids(rows, f"{kind[:-1]}_id", source, first_line)
-            written = upsert_by_id(connection, getattr(tables, kind), rows)
-        connection.execute(
-            insert(tables.imports).values(
-                kind=kind,
-                source=source,
-                sha256=sha256,
-                rows_read=len(rows),
-                rows_written=written,
-                imported_at=datetime.now(),
-            )
-        )
+        return ImportResult(kind, source, len(rows), insert_transactions(engine, lines, log))
+    _refuse_repeated_ids(rows, f"{kind[:-1]}_id", source, first_line)
+    with engine.begin() as connection:
+        written = upsert_by_id(connection, getattr(tables, kind), rows)
+        connection.execute(insert(tables.imports).values(**log, rows_written=written))
     return ImportResult(kind, source, len(rows), written)
 
 
@@ -94,14 +92,28 @@ def _transaction_lines(connection, rows: pd.DataFrame, source: str, first_line: 
         member_key=member_keys.to_numpy()[members],
         product_key=product_keys.to_numpy()[products],
     )
-    lines = lines.rename(columns={"timestamp": "purchased_at"})
-    # The same product scanned twice in one basket at one moment is one line of quantity two.
-    key = ["member_key", "purchased_at", "product_key", "basket_id"]
-    if lines.duplicated(key).any():
-        sums = lines.groupby(key, sort=False)[["quantity", "amount"]].transform("sum")
-        lines = lines.assign(quantity=sums["quantity"], amount=sums["amount"])
-        lines = lines.drop_duplicates(key)
-    return lines
+    return merge_repeated_lines(lines.rename(columns={"timestamp": "purchased_at"}))
+
+
+def merge_repeated_lines(lines: pd.DataFrame) -> pd.DataFrame:
+    """Sort lines in key order and merge repeats: the same product scanned twice in one basket
+    at one moment is one line of quantity two.
+
+    Key order also makes the database write each line next to the previous one.
+    """
+    baskets = pd.factorize(lines["basket_id"])[0]
+    moments = lines["purchased_at"].to_numpy("datetime64[s]").view("int64")
+    key = (baskets, lines["product_key"].to_numpy(), moments, lines["member_key"].to_numpy())
+    order = np.lexsort(key)
+    lines = lines.iloc[order].reset_index(drop=True)
+    sorted_key = np.column_stack([part[order] for part in key])
+    repeat = np.r_[False, (sorted_key[1:] == sorted_key[:-1]).all(axis=1)]
+    if not repeat.any():
+        return lines
+    line_number = np.cumsum(~repeat) - 1
+    sums = lines[["quantity", "amount"]].groupby(line_number).sum()
+    first = lines.loc[~repeat].reset_index(drop=True)
+    return first.assign(quantity=sums["quantity"].to_numpy(), amount=sums["amount"].to_numpy())
 
 
 def _keys(connection, table, id_column: str, key_column: str) -> pd.Series:

@@ -7,6 +7,8 @@ from dataclasses import field as dataclass_field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from marshmallow import fields, validate
 
 from loyalty.formats import ItemList
@@ -67,12 +69,22 @@ def _as_string(raw, blank):
 
 
 def _as_float(raw, blank):
-    numbers = (
-        raw if pd.api.types.is_float_dtype(raw) else pd.to_numeric(_text(raw), errors="coerce")
-    )
-    numbers = numbers.astype("float64")
+    if pd.api.types.is_float_dtype(raw) or pd.api.types.is_integer_dtype(raw):
+        numbers = raw.astype("float64")
+    else:
+        numbers = _cast_text_to_float(_text(raw))
     bad = ~np.isfinite(numbers.to_numpy(na_value=np.nan))
     return numbers, bad, "expected a number"
+
+
+def _cast_text_to_float(text: pd.Series) -> pd.Series:
+    """Arrow's cast is ~30x faster than ``pd.to_numeric`` but refuses a column with any bad
+    or blank value; then the slower path finds which rows those are."""
+    try:
+        values = pc.cast(pa.array(text), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.to_numeric(text, errors="coerce").astype("float64")
+    return pd.Series(values.to_numpy(zero_copy_only=False), index=text.index)
 
 
 def _as_integer(raw, blank):
@@ -195,5 +207,5 @@ def _fill_default(values: pd.Series, blank: np.ndarray, field: fields.Field) -> 
         return values.where(~blank, pd.Series([list(fill)] * len(values), index=values.index))
     fill = default() if callable(default) else default
     if fill is None:
-        return values.where(~blank, None) if values.dtype == object else values.mask(blank)
+        return values.mask(blank)
     return values.where(~blank, fill)
