@@ -1,4 +1,5 @@
-"""Upserting members and products by the retailer's id, writing only what is new or changed."""
+"""Members and products by the retailer's id: upserts that write only what is new or changed,
+and single-row reads."""
 
 from __future__ import annotations
 
@@ -7,19 +8,24 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
+
+from loyalty import tables
+from loyalty.errors import NotFoundError
 
 LIST_COLUMNS = ("tags", "channels")
+# Up to this many incoming rows, compare against just those ids; beyond, read the whole table.
+SELECTIVE_READ_LIMIT = 1_000
 
 
 def upsert_by_id(connection: Connection, table: Table, rows: pd.DataFrame) -> int:
     """Insert rows with new ids and update rows whose values changed; return rows written."""
     id_column = _id_column(table)
     incoming = to_records(table, rows)
-    stored = {
-        row[id_column]: _canonical(row)
-        for row in connection.execute(select(*_value_columns(table))).mappings()
-    }
+    query = select(*_value_columns(table))
+    if len(incoming) <= SELECTIVE_READ_LIMIT:
+        query = query.where(table.c[id_column].in_([r[id_column] for r in incoming]))
+    stored = {row[id_column]: _canonical(row) for row in connection.execute(query).mappings()}
     new = [r for r in incoming if r[id_column] not in stored]
     changed = [
         r for r in incoming if r[id_column] in stored and stored[r[id_column]] != _canonical(r)
@@ -80,3 +86,25 @@ def _canonical(record) -> str:
         raise TypeError(type(value))
 
     return json.dumps(dict(record), sort_keys=True, default=default)
+
+
+def find_member(engine: Engine, member_id: str) -> dict:
+    """One member as stored; ``NotFoundError`` when there is none with this id."""
+    return _find(engine, tables.members, member_id, "member")
+
+
+def find_product(engine: Engine, product_id: str) -> dict:
+    """One product as stored, tags and channels as lists."""
+    product = _find(engine, tables.products, product_id, "product")
+    for name in LIST_COLUMNS:
+        product[name] = [item for item in product[name].split(";") if item]
+    return product
+
+
+def _find(engine: Engine, table: Table, value: str, what: str) -> dict:
+    query = select(*_value_columns(table)).where(table.c[_id_column(table)] == value)
+    with engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    if row is None:
+        raise NotFoundError(f"no {what} with id {value!r}")
+    return dict(row)

@@ -15,6 +15,18 @@ CHANNELS = ("store", "web")
 ATTRIBUTE_PREFIX = "attr_"
 
 
+class Text(fields.String):
+    """Text without NUL characters, which PostgreSQL cannot store."""
+
+    default_error_messages: ClassVar[dict[str, str]] = {"nul": "Text may not contain NUL."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise self.make_error("nul")
+        return text
+
+
 class ItemList(fields.Field):
     """A ``;``-separated list in files (``organic;vegan``), a list of strings in JSON."""
 
@@ -24,7 +36,8 @@ class ItemList(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs) -> list[str]:
         items = value if isinstance(value, list) else str(value).split(";")
-        items = [str(item).strip() for item in items if str(item).strip()]
+        # Repeats say nothing new: ``web;web`` is ``web``.
+        items = list(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
         if self.choices is not None:
             unknown = sorted(set(items) - set(self.choices))
             if unknown:
@@ -47,23 +60,23 @@ class RowSchema(Schema):
 class MemberRow(RowSchema):
     """One loyalty member (a household card)."""
 
-    member_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    member_id = Text(required=True, validate=validate.Length(min=1, max=64))
     joined_at = fields.Date(required=True)
-    tier = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    tier = Text(required=True, validate=validate.Length(min=1, max=32))
     birth_year = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1900, max=2100)
     )
-    home_store = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    home_store = Text(load_default=None, allow_none=True, validate=validate.Length(max=64))
     consent_personalization = fields.Boolean(load_default=True)
 
 
 class ProductRow(RowSchema):
     """One sellable product."""
 
-    product_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    brand = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    category = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    product_id = Text(required=True, validate=validate.Length(min=1, max=64))
+    name = Text(required=True, validate=validate.Length(min=1, max=255))
+    brand = Text(required=True, validate=validate.Length(min=1, max=128))
+    category = Text(required=True, validate=validate.Length(min=1, max=255))
     price = fields.Float(required=True, validate=validate.Range(min=0))
     margin_pct = fields.Float(
         load_default=None, allow_none=True, validate=validate.Range(min=-100, max=100)
@@ -77,14 +90,14 @@ class ProductRow(RowSchema):
 class TransactionRow(RowSchema):
     """One line of a purchase. Timestamps are the store's local time, without a time zone."""
 
-    member_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    product_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    member_id = Text(required=True, validate=validate.Length(min=1, max=64))
+    product_id = Text(required=True, validate=validate.Length(min=1, max=64))
     timestamp = fields.NaiveDateTime(required=True)
     quantity = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
     amount = fields.Float(required=True)
-    channel = fields.String(load_default="store", validate=validate.OneOf(CHANNELS))
-    store_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
-    basket_id = fields.String(load_default="", validate=validate.Length(max=64))
+    channel = Text(load_default="store", validate=validate.OneOf(CHANNELS))
+    store_id = Text(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    basket_id = Text(load_default="", validate=validate.Length(max=64))
 
 
 ROW_SCHEMAS: dict[str, type[RowSchema]] = {

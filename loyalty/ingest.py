@@ -77,6 +77,15 @@ def import_rows(
     return ImportResult(kind, source, len(rows), written)
 
 
+def import_records(engine: Engine, kind: str, records: list[dict], schema) -> ImportResult:
+    """Store members or products already loaded by their marshmallow ``schema``, all or nothing.
+
+    Problems are reported by position in the list (``first_line`` 0), as the API numbers them.
+    """
+    rows = pd.DataFrame.from_records(records, columns=list(schema.fields)).astype(object)
+    return import_rows(engine, kind, rows, source="json", first_line=0)
+
+
 def _transaction_lines(connection, rows: pd.DataFrame, source: str, first_line: int):
     """Map ids to keys (unknown ids are errors) and merge repeated lines of one basket."""
     member_keys = _keys(connection, tables.members, "member_id", "member_key")

@@ -65,7 +65,9 @@ def _converter(field: fields.Field):
 
 
 def _as_string(raw, blank):
-    return raw.astype("str").str.strip(), np.zeros(len(raw), bool), "expected text"
+    text = raw.astype("str").str.strip()
+    nul = text.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
+    return text, nul, "expected text without NUL characters"
 
 
 def _as_float(raw, blank):
@@ -135,7 +137,7 @@ def _as_item_list(field: ItemList):
     def convert(raw, blank):
         # Lists are product attributes: at most a catalogue's rows, so plain Python is fine.
         lists = [
-            [item.strip() for item in text.split(";") if item.strip()]
+            list(dict.fromkeys(item.strip() for item in text.split(";") if item.strip()))
             for text in _text(raw).fillna("")
         ]
         bad = np.zeros(len(raw), bool)

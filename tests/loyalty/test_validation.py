@@ -37,7 +37,7 @@ CELL_VALUES = {
     "quantity": ["1", "2.5", "0", "-3", "1e2", "nan", "inf", "two", ""],
     "amount": ["0", "-4.5", "19.90", "abc", ""],
     "channel": ["store", "web", "mail", "STORE", ""],
-    "member_id": ["M1", "", "x" * 64, "x" * 65],
+    "member_id": ["M1", "", "x" * 64, "x" * 65, "M\x001"],
 }
 
 
