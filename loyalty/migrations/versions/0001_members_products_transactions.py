@@ -44,11 +44,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "transactions",
-        sa.Column("member_key", sa.Integer, sa.ForeignKey("members.member_key"), primary_key=True),
+        sa.Column("member_key", sa.Integer, primary_key=True),
         sa.Column("purchased_at", sa.DateTime, primary_key=True),
-        sa.Column(
-            "product_key", sa.Integer, sa.ForeignKey("products.product_key"), primary_key=True
-        ),
+        sa.Column("product_key", sa.Integer, primary_key=True),
         sa.Column("quantity", sa.Float, nullable=False),
         sa.Column("amount", sa.Float, nullable=False),
         sa.Column("channel", sa.String(8), nullable=False),
