@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from api.commands import data, fixtures
+from api.commands import data, fixtures, keys, rules, serve
 from loyalty.config import Settings, parse_date
 from loyalty.errors import ConfigError, InvalidInputError, LoyaltyError, NotFoundError
 
@@ -61,6 +61,9 @@ def cli(ctx: click.Context, as_of) -> None:
 
 
 cli.add_command(fixtures.fixtures)
+cli.add_command(keys.keys)
+cli.add_command(rules.rules)
+cli.add_command(serve.serve)
 for command in data.COMMANDS:
     cli.add_command(command)
 

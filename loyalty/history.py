@@ -26,8 +26,9 @@ def load_transactions(
     Returns columns ``member_id, product_id, timestamp, quantity, amount, channel``.
     """
     t = tables.transactions
-    query = select(t.c.member_key, t.c.product_key, t.c.purchased_at, t.c.quantity, t.c.amount,
-                   t.c.channel)
+    query = select(
+        t.c.member_key, t.c.product_key, t.c.purchased_at, t.c.quantity, t.c.amount, t.c.channel
+    )
     if until is not None:
         query = query.where(t.c.purchased_at <= until)
     if since is not None:

@@ -1,0 +1,222 @@
+"""The rules as they apply to one block of members in one channel: what a ranker needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from loyalty.brand_fit.compile import CompiledRule, CompiledRules
+from loyalty.brand_fit.conditions import condition_mask, evaluate
+from loyalty.brand_fit.fields import (
+    ANY,
+    ATTRIBUTE_PREFIX,
+    HISTORY_FIELDS,
+    MEMBER_FIELDS,
+    field_kind,
+)
+from loyalty.brand_fit.masks import NO_DISCOUNT_LIMIT as NO_DISCOUNT_LIMIT
+from loyalty.brand_fit.masks import SegmentMasks, segment_masks
+from loyalty.brand_fit.schema import Rule
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A rule in scope for some members: who (m,) and which products, (n,) or (m, n)."""
+
+    rule: Rule
+    members: np.ndarray
+    products: np.ndarray
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``max`` products per group code (-1: not counted) for the members in scope."""
+
+    rule_id: str
+    groups: np.ndarray
+    max: int
+    members: np.ndarray
+    products: np.ndarray
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """Reserve ``share`` of the selection for matching products with a positive score."""
+
+    rule_id: str
+    share: float
+    members: np.ndarray
+    products: np.ndarray
+
+
+@dataclass(frozen=True)
+class BlockRules:
+    """Everything ``curate`` (and offer assignment) needs for a block of m members.
+
+    ``masks`` holds ``allowed`` (bool), ``boost`` (strength units: +s per boost, -s per bury)
+    and ``max_discount`` (percent, offers only) per member segment; ``allowed()``, ``boost()``
+    and ``max_discount()`` give them as (m, n) arrays. ``limits`` and ``promotions`` follow the
+    rules' priority (higher first); ``applied`` lists every rule in scope, for explanations.
+    """
+
+    product_ids: np.ndarray
+    target: str
+    masks: SegmentMasks
+    limits: tuple[Limit, ...]
+    promotions: tuple[Promotion, ...]
+    applied: tuple[Applied, ...]
+
+    def rows(self, rows: slice) -> BlockRules:
+        """The rules of a slice of the block's members (curation works in row chunks)."""
+        return replace(
+            self,
+            masks=self.masks.rows(rows),
+            limits=tuple(
+                replace(x, members=x.members[rows], products=_rows(x.products, rows))
+                for x in self.limits
+            ),
+            promotions=tuple(
+                replace(x, members=x.members[rows], products=_rows(x.products, rows))
+                for x in self.promotions
+            ),
+            applied=tuple(
+                replace(x, members=x.members[rows], products=_rows(x.products, rows))
+                for x in self.applied
+            ),
+        )
+
+    def allowed(self) -> np.ndarray:
+        """Bool (m, n): what may appear for each member (exclude, include_only, channel)."""
+        return self.masks.dense("allowed")
+
+    def allowed_for(self, row: int, product: int) -> bool:
+        """Whether one product may appear for one member (without building the whole array)."""
+        own = self.masks.by_member["allowed"]
+        shared = self.masks.by_segment["allowed"][self.masks.segment[row], product]
+        return bool(shared and (own is None or own[row, product]))
+
+    def boost(self) -> np.ndarray | None:
+        """Float32 (m, n) boost in strength units, or ``None`` when no boost or bury applies."""
+        return self.masks.dense("boost")
+
+    def max_discount(self) -> np.ndarray | None:
+        """Float32 (m, n) highest discount percent an offer may give, ``None`` when unlimited."""
+        return self.masks.dense("max_discount")
+
+
+def rules_for_block(
+    compiled: CompiledRules,
+    members: pd.DataFrame,
+    channel: str,
+    target: str,
+    times_bought: sparse.spmatrix | None = None,
+    days_since_bought: sparse.spmatrix | None = None,
+) -> BlockRules:
+    """Evaluate the member-scoped and history-scoped parts of the rules for a block.
+
+    Parameters
+    ----------
+    compiled
+        The rule set compiled over the catalogue (``compile_rules``).
+    members
+        One row per member of the block, with the member fields (``member_id``, ``tier``,
+        ``age``, ...) as columns; an absent column or value matches no condition.
+    channel, target
+        ``store`` or ``web``; ``selection`` or ``offers``.
+    times_bought, days_since_bought
+        Sparse (m, n) history aligned with the block's rows and the catalogue's order; a product
+        not bought has ``times_bought`` 0 and no ``days_since_bought``.
+    """
+    members = members.reset_index(drop=True)
+    history = _History(compiled, len(members), times_bought, days_since_bought)
+    applied = []
+    for compiled_rule in compiled.rules:
+        rule = compiled_rule.rule
+        if channel not in rule.channels or target not in rule.applies_to:
+            continue
+        in_scope = np.broadcast_to(evaluate(rule.members, _member_leaf(members)), (len(members),))
+        if in_scope.any():
+            applied.append((compiled_rule, in_scope.copy(), history.products(compiled_rule)))
+    masks = segment_masks(compiled.catalogue.sold_in(channel), len(members), target, applied)
+    return BlockRules(
+        product_ids=compiled.product_ids,
+        target=target,
+        masks=masks,
+        limits=tuple(
+            Limit(c.rule.id, c.groups, c.rule.max, who, what)
+            for c, who, what in applied
+            if c.rule.effect == "limit"
+        ),
+        promotions=tuple(
+            Promotion(c.rule.id, c.rule.share, who, what)
+            for c, who, what in applied
+            if c.rule.effect == "promote"
+        ),
+        applied=tuple(Applied(c.rule, who, what) for c, who, what in applied),
+    )
+
+
+def _rows(products: np.ndarray, rows: slice) -> np.ndarray:
+    return products[rows] if products.ndim == 2 else products
+
+
+def _member_leaf(members: pd.DataFrame):
+    def leaf(field: str, condition) -> np.ndarray:
+        column = _member_column(members, field)
+        if column is None:
+            return np.zeros(len(members), dtype=bool)
+        return condition_mask(column, field_kind(field, MEMBER_FIELDS) or ANY, condition)
+
+    return leaf
+
+
+def _member_column(members: pd.DataFrame, field: str) -> pd.Series | None:
+    if field in members.columns:
+        return members[field]
+    if field.startswith(ATTRIBUTE_PREFIX) and "attributes" in members.columns:
+        key = field.removeprefix(ATTRIBUTE_PREFIX)
+        records = [v if isinstance(v, dict) else {} for v in members["attributes"]]
+        attributes = pd.DataFrame.from_records(records, index=range(len(members)))
+        return attributes[key] if key in attributes.columns else None
+    return None
+
+
+class _History:
+    """Evaluates product predicates that read the member's own purchases, as (m, n) masks."""
+
+    def __init__(self, compiled: CompiledRules, size: int, times_bought, days_since_bought):
+        self.compiled, self.size = compiled, size
+        shape = (size, compiled.catalogue.size)
+        bought = sparse.csr_matrix(shape) if times_bought is None else times_bought.tocsr()
+        bought = bought.tocoo()
+        bought.sum_duplicates()
+        kept = bought.data != 0
+        self.rows, self.columns = bought.row[kept], bought.col[kept]
+        days = np.zeros(len(self.rows))
+        if days_since_bought is not None and len(self.rows):
+            # Read at the bought positions: a purchase today may be stored as an implicit zero.
+            days = np.asarray(days_since_bought.tocsr()[self.rows, self.columns]).ravel()
+        self.values = {
+            "times_bought": bought.data[kept].astype(float),
+            "days_since_bought": days.astype(float),
+        }
+        self.absent = {"times_bought": 0.0, "days_since_bought": np.nan}
+
+    def products(self, compiled_rule: CompiledRule) -> np.ndarray:
+        if not compiled_rule.reads_history:
+            return compiled_rule.products
+        mask = evaluate(compiled_rule.rule.products, self._leaf)
+        return np.broadcast_to(mask, (self.size, self.compiled.catalogue.size)).copy()
+
+    def _leaf(self, field: str, condition) -> np.ndarray:
+        if field not in HISTORY_FIELDS:
+            return self.compiled.product_leaf(field, condition)
+        absent = condition_mask(pd.Series([self.absent[field]]), "number", condition)[0]
+        mask = np.full((self.size, self.compiled.catalogue.size), absent)
+        mask[self.rows, self.columns] = condition_mask(
+            pd.Series(self.values[field]), "number", condition
+        )
+        return mask

@@ -1,0 +1,88 @@
+"""``validate_rules``: JSON text or data in, ``Rule`` objects out, or every problem named."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from marshmallow import ValidationError
+
+from loyalty.brand_fit.errors import RuleValidationError
+from loyalty.brand_fit.schema import Rule as Rule
+from loyalty.brand_fit.schema import RuleSchema, make_rule
+from loyalty.errors import RowProblem
+
+ALLOWED_KEYS = ", ".join(RuleSchema().fields)
+
+
+def validate_rules(rules, source: str = "rules") -> list[Rule]:
+    """Validate one rule or a list of rules, given as JSON text or as parsed JSON.
+
+    Raises
+    ------
+    RuleValidationError
+        Naming each rule (its name, or its position when it has none), the field and what is
+        allowed.
+    """
+    data = _parse(rules, source) if isinstance(rules, (str, bytes)) else rules
+    items = data if isinstance(data, list) else [data]
+    problems, loaded = [], []
+    for position, item in enumerate(items, start=1):
+        label = _label(item, position)
+        if not isinstance(item, dict):
+            problems.append(RowProblem(None, label, "expected a rule object {...}"))
+            continue
+        try:
+            loaded.append(make_rule(RuleSchema().load(item)))
+        except ValidationError as error:
+            problems += [
+                RowProblem(None, f"{label}: {path}", message)
+                for path, message in _flatten(error.messages)
+            ]
+    if not problems:
+        problems = _duplicate_ids(loaded)
+    if problems:
+        raise RuleValidationError(source, problems)
+    return loaded
+
+
+def _parse(text, source: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RuleValidationError(
+            source,
+            [RowProblem(error.lineno, None, f"not valid JSON: {error.msg} (column {error.colno})")],
+        ) from None
+
+
+def _label(item, position: int) -> str:
+    name = item.get("name") if isinstance(item, dict) else None
+    return f"rule {position} {name!r}" if isinstance(name, str) and name else f"rule {position}"
+
+
+def _flatten(messages, prefix: str = ""):
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = prefix if key == "_" else f"{prefix}.{key}" if prefix else str(key)
+            yield from _flatten(value, path)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        for message in messages:
+            yield prefix, _explain(message)
+    else:
+        yield prefix, str(messages)
+
+
+def _explain(message: str) -> str:
+    if message == "Unknown field.":
+        return f"unknown field; allowed: {ALLOWED_KEYS}"
+    return message
+
+
+def _duplicate_ids(rules: list[Rule]) -> list[RowProblem]:
+    counts = Counter(rule.id for rule in rules)
+    return [
+        RowProblem(None, f"id {rule_id!r}", f"used by {count} rules; ids must be unique")
+        for rule_id, count in counts.items()
+        if count > 1
+    ]
