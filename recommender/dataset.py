@@ -1,0 +1,107 @@
+"""The one place mapping retailer ids to matrix rows and columns, and purchases to matrices.
+
+Member ids become rows and product ids columns of every member x product matrix the engine
+builds. Integer indices never leave ``recommender``; everything outside speaks ids.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from recommender.errors import EmptyHistoryError, UnknownMemberError, UnknownProductError
+
+NANOSECONDS_PER_DAY = 86_400 * 10**9
+
+
+def to_days(timestamps: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 as float64 (the engine's clock for recency and cycles)."""
+    values = pd.to_datetime(pd.Series(timestamps)).astype("datetime64[ns]")
+    return values.to_numpy().astype(np.int64) / NANOSECONDS_PER_DAY
+
+
+def _lookup(index: pd.Index, ids) -> np.ndarray:
+    """Position of each id in ``index`` (-1 if absent).
+
+    Transactions repeat ids millions of times: factorising first means each distinct id is
+    converted and hashed once.
+    """
+    codes, distinct = pd.factorize(pd.Series(ids).astype(str))
+    positions = index.get_indexer(np.asarray(distinct).astype(str))
+    return np.where(codes >= 0, positions[codes], -1)
+
+
+class Dataset:
+    """Maps member and product ids to matrix indices and back, like lightfm's ``Dataset``.
+
+    Parameters
+    ----------
+    member_ids, product_ids : array_like of str
+        Ids in row and column order; each must be unique.
+    """
+
+    def __init__(self, member_ids, product_ids):
+        self.member_ids = np.asarray(member_ids).astype(str)
+        self.product_ids = np.asarray(product_ids).astype(str)
+        self._members = pd.Index(self.member_ids)
+        self._products = pd.Index(self.product_ids)
+        if not (self._members.is_unique and self._products.is_unique):
+            raise ValueError("member and product ids must be unique")
+
+    @classmethod
+    def from_transactions(cls, transactions: pd.DataFrame) -> Dataset:
+        """Every member and product that appears in ``transactions``, in sorted order."""
+        if len(transactions) == 0:
+            raise EmptyHistoryError("no transactions to build a model from")
+        # Hash-based unique, then sort the (few) distinct ids: sorting millions of strings
+        # would cost more than the rest of the mapping.
+        members = np.sort(pd.unique(transactions["member_id"].astype(str)).astype(str))
+        products = np.sort(pd.unique(transactions["product_id"].astype(str)).astype(str))
+        return cls(members, products)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(members, products)."""
+        return len(self.member_ids), len(self.product_ids)
+
+    def member_rows(self, member_ids, missing: str = "raise") -> np.ndarray:
+        """Row index of each member id; ``missing="ignore"`` gives -1 instead of raising."""
+        rows = _lookup(self._members, member_ids)
+        if missing == "raise" and (rows < 0).any():
+            raise UnknownMemberError(np.asarray(member_ids)[rows < 0])
+        return rows
+
+    def product_columns(self, product_ids, missing: str = "raise") -> np.ndarray:
+        """Column index of each product id; ``missing="ignore"`` gives -1 instead of raising."""
+        cols = _lookup(self._products, product_ids)
+        if missing == "raise" and (cols < 0).any():
+            raise UnknownProductError(np.asarray(product_ids)[cols < 0])
+        return cols
+
+    def purchase_events(self, transactions: pd.DataFrame) -> pd.DataFrame:
+        """Transactions as ``row, col, day, quantity``; lines of unknown members or products drop.
+
+        Quantities below one (returns, weighed goods recorded as 0) count as one purchase:
+        the engine learns *that* a member buys a product, not how much of it.
+        """
+        rows = self.member_rows(transactions["member_id"], missing="ignore")
+        cols = self.product_columns(transactions["product_id"], missing="ignore")
+        quantity = transactions["quantity"].to_numpy(dtype=np.float64, na_value=1.0)
+        events = pd.DataFrame(
+            {
+                "row": rows,
+                "col": cols,
+                "day": to_days(transactions["timestamp"]),
+                "quantity": np.maximum(quantity, 1.0),
+            }
+        )
+        return events[(events["row"] >= 0) & (events["col"] >= 0)].reset_index(drop=True)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Id maps as fixed-width unicode arrays, ready for ``np.savez`` (no pickle)."""
+        return {"member_ids": self.member_ids, "product_ids": self.product_ids}
+
+    @classmethod
+    def from_arrays(cls, arrays) -> Dataset:
+        """Inverse of :meth:`to_arrays`."""
+        return cls(arrays["member_ids"], arrays["product_ids"])

@@ -1,0 +1,169 @@
+"""Signals the engine ranks by, computed as vector arithmetic over all pairs at once.
+
+*Habit* signals describe a (member, product) pair the member already bought: how often,
+how recently, the member's own repurchase cycle for it and how far into that cycle they are.
+*Discovery* signals describe a product new to the member: the ALS taste score, how popular
+the product is right now, and how much of the member's shopping falls in its category.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from recommender.habits import HALF_LIVES, Habits
+
+HABIT_FEATURES = (
+    "log_trips",
+    "log_recent_short",
+    "log_recent_long",
+    "log_days_since",
+    "log_cycle",
+    "bought_once",
+    "log_cycle_position",
+    "product_repeat_logit",
+    "log_product_buyers",
+    "log_member_trips",
+    "log_member_days_since",
+    "share_of_member",
+    "log_days_known",
+    "taste",
+)
+DISCOVERY_FEATURES = (
+    "taste",
+    "log_product_recent_buyers",
+    "category_share",
+    "family_share",
+    "product_repeat_logit",
+)
+
+
+def category_codes(
+    product_ids: np.ndarray, products: pd.DataFrame | None, depth: int
+) -> np.ndarray:
+    """Integer code of each product's category path cut at ``depth`` levels (-1: unknown)."""
+    if products is None or "category" not in products:
+        return np.full(len(product_ids), -1, dtype=np.int32)
+    paths = products.set_index(products["product_id"].astype(str))["category"].astype(str)
+    paths = paths[~paths.index.duplicated()].reindex(product_ids)
+    cut = paths.str.split(">").str[:depth].str.join(">").str.strip()
+    return pd.factorize(cut)[0].astype(np.int32)
+
+
+@dataclass
+class ProductProfile:
+    """What the whole member base says about each product."""
+
+    log_buyers: np.ndarray
+    log_recent_buyers: np.ndarray
+    repeat_logit: np.ndarray
+    category: np.ndarray
+    family: np.ndarray
+
+    @classmethod
+    def from_habits(cls, habits: Habits, category: np.ndarray, family: np.ndarray):
+        """Buyers, recent buyers and repeat rate (smoothed towards 1/3) per product."""
+        n = habits.shape[1]
+        buyers = np.bincount(habits.indices, minlength=n)
+        repeaters = np.bincount(habits.indices, habits.values["trips"] > 1, minlength=n)
+        recent = np.bincount(habits.indices, habits.values["recent_short"], minlength=n)
+        repeat = (repeaters + 1.0) / (buyers + 3.0)
+        return cls(
+            np.log1p(buyers).astype(np.float32),
+            np.log1p(recent).astype(np.float32),
+            np.log(repeat / (1 - repeat)).astype(np.float32),
+            category,
+            family,
+        )
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Arrays for ``np.savez``."""
+        return {f"product_{k}": v for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_arrays(cls, arrays) -> ProductProfile:
+        """Inverse of :meth:`to_arrays`."""
+        names = ("log_buyers", "log_recent_buyers", "repeat_logit", "category", "family")
+        return cls(*(arrays[f"product_{k}"] for k in names))
+
+
+def member_trips(habits: Habits) -> np.ndarray:
+    """Product-trips per member (a member's overall buying volume)."""
+    return np.bincount(habits.rows, habits.values["trips"], minlength=habits.shape[0])
+
+
+def habit_features(
+    habits: Habits,
+    positions: np.ndarray,
+    now_day: float,
+    profile: ProductProfile,
+    taste: np.ndarray,
+    volumes: np.ndarray | None = None,
+) -> np.ndarray:
+    """Habit signals (``HABIT_FEATURES``) for stored pairs at ``positions``, as of ``now_day``.
+
+    ``volumes`` is :func:`member_trips` of ``habits``, when the caller keeps it at hand.
+    """
+    v = {name: values[positions] for name, values in habits.values.items()}
+    rows = np.searchsorted(habits.indptr, positions, side="right") - 1
+    cols = habits.indices[positions]
+    days_since = np.maximum(now_day - v["last_day"], 0.0)
+    repeated = v["trips"] > 1
+    cycle = np.where(repeated, (v["last_day"] - v["first_day"]) / np.maximum(v["trips"] - 1, 1), 0)
+    decay = [0.5 ** ((now_day - habits.as_of_day) / h) for h in HALF_LIVES]
+    volume = (member_trips(habits) if volumes is None else volumes)[rows]
+    member_since = np.maximum(now_day - habits.member_last_day[rows], 0.0)
+    columns = [
+        np.log1p(v["trips"]),
+        np.log1p(v["recent_short"] * decay[0]),
+        np.log1p(v["recent_long"] * decay[1]),
+        np.log1p(days_since),
+        np.log1p(cycle),
+        (~repeated).astype(np.float64),
+        np.where(repeated, np.log((days_since + 1.0) / (cycle + 1.0)), 0.0),
+        profile.repeat_logit[cols],
+        profile.log_buyers[cols],
+        np.log1p(volume),
+        np.log1p(member_since),
+        v["trips"] / np.maximum(volume, 1.0),
+        np.log1p(np.maximum(now_day - v["first_day"], 0.0)),
+        taste,
+    ]
+    return np.column_stack(columns).astype(np.float32)
+
+
+def category_shares(habits: Habits, codes: np.ndarray) -> sp.csr_matrix:
+    """Member x category share of the member's product-trips (rows sum to one)."""
+    known = codes[habits.indices] >= 0
+    rows = habits.rows[known]
+    trips = habits.values["trips"][known]
+    shape = (habits.shape[0], max(int(codes.max()) + 1, 1))
+    shares = sp.csr_matrix((trips, (rows, codes[habits.indices][known])), shape=shape)
+    totals = np.asarray(shares.sum(axis=1)).ravel()
+    return sp.diags(1.0 / np.maximum(totals, 1.0)) @ shares
+
+
+def category_affinity(
+    habits: Habits, category: np.ndarray, family: np.ndarray, weights: tuple[float, float]
+) -> sp.csr_matrix:
+    """Member x category: ``w_c * share(category) + w_f * share(family of the category)``.
+
+    Folding the family term into the category columns lets scoring gather one value per
+    product instead of two. A last, empty column stands for products of unknown category.
+    """
+    n_categories = max(int(category.max()) + 1, 1)
+    family_of = np.full(n_categories, -1)
+    known = category >= 0
+    family_of[category[known]] = family[known]
+    with_family = np.flatnonzero(family_of >= 0)
+    spread = sp.csr_matrix(
+        (np.ones(len(with_family)), (family_of[with_family], with_family)),
+        shape=(max(int(family.max()) + 1, 1), n_categories),
+    )
+    by_category = category_shares(habits, category)
+    by_family = category_shares(habits, family) @ spread
+    affinity = weights[0] * by_category[:, :n_categories] + weights[1] * by_family
+    return sp.hstack([affinity, sp.csr_matrix((habits.shape[0], 1))]).tocsr().astype(np.float32)

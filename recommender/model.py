@@ -1,0 +1,347 @@
+"""The engine's model: member tastes (ALS), buying habits, and the weights that blend them.
+
+:class:`SelectionModel` is a scikit-learn style estimator: the constructor stores parameters,
+:meth:`~SelectionModel.fit` learns from a transactions frame and returns the model, learned
+state ends in ``_``. It scores a block of members against the whole catalogue with one matrix
+product; :mod:`recommender.selection` turns those scores into selections.
+
+Scores are log-odds of a purchase in the next weeks. A member's own products are scored by
+the habit model (how often, how recently, where in their own repurchase cycle), products new
+to the member by the discovery model (ALS taste, category affinity, current popularity); both
+were fitted on the last ``validation_days`` of the training window (see
+:mod:`recommender.training`), so they share one scale and one list.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+from implicit.als import AlternatingLeastSquares
+from threadpoolctl import threadpool_limits
+
+from recommender.dataset import Dataset, to_days
+from recommender.errors import EmptyHistoryError
+from recommender.features import (
+    DISCOVERY_FEATURES,
+    HABIT_FEATURES,
+    ProductProfile,
+    category_affinity,
+    category_codes,
+    habit_features,
+    member_trips,
+)
+from recommender.habits import Habits
+from recommender.taste import confidence, fit_tastes, member_tastes
+from recommender.training import (
+    Signals,
+    fit_discovery_model,
+    fit_habit_model,
+    ragged_positions,
+)
+
+# Used when the window is too short to learn weights from: buy-again by recent trips for
+# habits, taste plus a little popularity for discoveries.
+DEFAULT_HABIT_WEIGHTS = np.array([0, 0, 1.0] + [0] * (len(HABIT_FEATURES) - 3))
+DEFAULT_DISCOVERY_WEIGHTS = np.array([1.0, 0.3, 1.0, 1.0, 0.0])
+
+
+class SelectionModel:
+    """Personal selection model for loyalty members.
+
+    Parameters
+    ----------
+    factors, regularization, alpha, iterations : ALS settings (implicit's meaning).
+    refit_iterations : int
+        Of the ``iterations``, how many run on the whole window, warm-started from the
+        factors fitted on the window before the validation weeks. ALS thus costs what one
+        plain fit costs, and the blend weights learn from tastes that never saw their labels.
+    validation_days : float
+        Length of the window end the blend weights are learned on.
+    discovery_candidates : int
+        New products per member (best by taste) the discovery model learns to rank.
+    max_training_members : int
+        At most this many members (sampled) train the blend weights.
+    random_state : int or None
+    """
+
+    def __init__(
+        self,
+        factors: int = 64,
+        regularization: float = 0.05,
+        alpha: float = 5.0,
+        iterations: int = 15,
+        refit_iterations: int = 5,
+        validation_days: float = 28.0,
+        discovery_candidates: int = 100,
+        max_training_members: int = 5_000,
+        random_state: int | None = None,
+    ):
+        self.factors = factors
+        self.regularization = regularization
+        self.alpha = alpha
+        self.iterations = iterations
+        self.refit_iterations = refit_iterations
+        self.validation_days = validation_days
+        self.discovery_candidates = discovery_candidates
+        self.max_training_members = max_training_members
+        self.random_state = random_state
+
+    def get_params(self) -> dict:
+        """Constructor parameters (for metadata and cloning)."""
+        names = self.__init__.__code__.co_varnames[1 : self.__init__.__code__.co_argcount]
+        return {name: getattr(self, name) for name in names}
+
+    def _new_als(self) -> AlternatingLeastSquares:
+        # implicit checks the BLAS thread count when the model is made, and warns.
+        with threadpool_limits(1, "blas"):
+            return AlternatingLeastSquares(
+                factors=self.factors,
+                regularization=self.regularization,
+                alpha=self.alpha,
+                iterations=self.iterations,
+                random_state=self.random_state,
+            )
+
+    def fit(self, transactions: pd.DataFrame, products: pd.DataFrame | None = None):
+        """Learn tastes, habits and blend weights from ``transactions``.
+
+        Raises
+        ------
+        EmptyHistoryError
+            No transaction (of a known product) to learn from.
+        TrainingFailedError
+            ALS produced NaN or infinite factors.
+        """
+        timings, started = {}, time.perf_counter()
+        self.dataset_ = Dataset.from_transactions(transactions)
+        events = self.dataset_.purchase_events(transactions)
+        if len(events) == 0:
+            raise EmptyHistoryError("no usable transactions to build a model from")
+        ids = self.dataset_.product_ids
+        self.category_ = category_codes(ids, products, 3)
+        self.family_ = category_codes(ids, products, 2)
+        self.as_of_day_ = float(np.floor(events["day"].max()) + 1.0)
+        stamps = transactions["timestamp"]
+        self.window_ = (str(stamps.min()), str(stamps.max()))
+        self._als = self._new_als()
+        timings["prepare"] = time.perf_counter() - started
+        learned = self._learn_weights(events, timings)
+        started = time.perf_counter()
+        self.habits_ = Habits.from_events(events, self.dataset_.shape, self.as_of_day_)
+        self.profile_ = ProductProfile.from_habits(self.habits_, self.category_, self.family_)
+        timings["habits"] = time.perf_counter() - started
+        started = time.perf_counter()
+        fit_tastes(self._als, confidence(self.habits_), self.refit_iterations if learned else None)
+        timings["tastes"] = time.perf_counter() - started
+        self._prepare_scoring()
+        self.timings_ = timings
+        return self
+
+    def _learn_weights(self, events: pd.DataFrame, timings: dict) -> bool:
+        """Fit ALS and both blend models on the window end; defaults when it is too short."""
+        cut = self.as_of_day_ - self.validation_days
+        before, later = events[events["day"] < cut], events[events["day"] >= cut]
+        members = np.intersect1d(later["row"].unique(), before["row"].unique())
+        self.habit_weights_ = DEFAULT_HABIT_WEIGHTS.astype(np.float64)
+        self.habit_intercept_ = 0.0
+        self.discovery_weights_ = DEFAULT_DISCOVERY_WEIGHTS.astype(np.float64)
+        self.discovery_intercept_ = -10.0
+        if len(members) < 2:
+            return False
+        started = time.perf_counter()
+        habits = Habits.from_events(before, self.dataset_.shape, cut)
+        fit_tastes(self._als, confidence(habits), self.iterations - self.refit_iterations)
+        timings["validation_tastes"] = time.perf_counter() - started
+        started = time.perf_counter()
+        rng = np.random.default_rng(self.random_state)
+        if len(members) > self.max_training_members:
+            members = np.sort(rng.choice(members, self.max_training_members, replace=False))
+        profile = ProductProfile.from_habits(habits, self.category_, self.family_)
+        signals = Signals(habits, self._als.user_factors, self._als.item_factors, profile)
+        habit = fit_habit_model(signals, later, members, cut)
+        discovery = fit_discovery_model(signals, later, members, self.discovery_candidates)
+        self.habit_weights_, self.habit_intercept_ = habit.coef_, habit.intercept_
+        self.discovery_weights_, self.discovery_intercept_ = discovery.coef_, discovery.intercept_
+        timings["blend"] = time.perf_counter() - started
+        return True
+
+    def _prepare_scoring(self) -> None:
+        """Derived arrays for fast block scoring (rebuilt on load, never saved)."""
+        w = self.discovery_weights_
+        self._affinity = category_affinity(self.habits_, self.category_, self.family_, w[2:4])
+        self._volumes = member_trips(self.habits_)
+        self._affinity_columns = np.where(self.category_ >= 0, self.category_, -1)
+        self._product_offset = (
+            w[1] * self.profile_.log_recent_buyers + w[4] * self.profile_.repeat_logit
+        ).astype(np.float32) + np.float32(self.discovery_intercept_)
+
+    def scoring_items(self, extra_offset: np.ndarray | None = None) -> np.ndarray:
+        """Product side of the block product: factors plus a row of per-product offsets.
+
+        ``extra_offset`` (per product, may hold ``-inf`` for products never to be shown) is
+        folded into the matrix product, so masks cost nothing per member.
+        """
+        offset = (
+            self._product_offset if extra_offset is None else self._product_offset + extra_offset
+        )
+        return np.ascontiguousarray(
+            np.vstack([self._als.item_factors.T, offset[None, :]]), dtype=np.float32
+        )
+
+    @property
+    def user_factors_(self) -> np.ndarray:
+        """Member taste factors (members x factors)."""
+        return self._als.user_factors
+
+    @property
+    def item_factors_(self) -> np.ndarray:
+        """Product factors (products x factors)."""
+        return self._als.item_factors
+
+    def now_day(self, as_of=None) -> float:
+        """The scoring day: ``as_of`` (a timestamp) or the day after the last purchase."""
+        return self.as_of_day_ if as_of is None else float(to_days([as_of])[0])
+
+    def discovery_scores(self, rows: np.ndarray, items: np.ndarray | None = None) -> np.ndarray:
+        """Discovery log-odds of every product for a block of members (one matrix product).
+
+        ``items`` is :meth:`scoring_items` output, computed once per selection run.
+        """
+        items = self.scoring_items() if items is None else items
+        members = np.empty((len(rows), items.shape[0]), dtype=np.float32)
+        members[:, :-1] = self._als.user_factors[rows] * np.float32(self.discovery_weights_[0])
+        members[:, -1] = 1.0
+        scores = members @ items
+        affinity = self._affinity[rows].toarray()
+        scores += np.take(affinity, self._affinity_columns, axis=1)
+        return scores
+
+    def habit_scores(self, rows: np.ndarray, now_day: float):
+        """Own products of a block of members: ``(block_index, column, log_odds, positions)``."""
+        positions = ragged_positions(self.habits_.indptr, rows)
+        counts = np.diff(self.habits_.indptr)[rows]
+        block = np.repeat(np.arange(len(rows)), counts)
+        cols = self.habits_.indices[positions]
+        taste = np.einsum(
+            "ij,ij->i", self._als.user_factors[rows[block]], self._als.item_factors[cols]
+        )
+        features = habit_features(
+            self.habits_, positions, now_day, self.profile_, taste, self._volumes
+        )
+        scores = (features @ self.habit_weights_ + self.habit_intercept_).astype(np.float32)
+        return block, cols, scores, positions
+
+    def scores(self, rows: np.ndarray, as_of=None) -> np.ndarray:
+        """Log-odds of every product for a block of members, own products by habit."""
+        scores = self.discovery_scores(rows)
+        block, cols, habit, _ = self.habit_scores(rows, self.now_day(as_of))
+        scores[block, cols] = habit
+        return scores
+
+    def update_member(self, member_id: str, purchases: pd.DataFrame) -> SelectionModel:
+        """Fold a member's new purchases into their habits and tastes, without retraining.
+
+        ``purchases`` has the transactions columns; lines of products the model does not
+        know are ignored (they reach the model at the next training). A member the model has
+        never seen is added.
+        """
+        row = self.dataset_.member_rows([member_id], missing="ignore")[0]
+        if row < 0:
+            row = self._add_member(str(member_id))
+        lines = purchases.assign(member_id=str(member_id))
+        events = self.dataset_.purchase_events(lines)
+        if len(events) == 0:
+            return self
+        self.habits_ = self.habits_.with_member(row, events)
+        own = confidence(self.habits_)[[row]]
+        self._als.user_factors[row] = member_tastes(self._als, [row], own)[0]
+        w = self.discovery_weights_
+        self._affinity = category_affinity(self.habits_, self.category_, self.family_, w[2:4])
+        self._volumes = member_trips(self.habits_)
+        return self
+
+    def _add_member(self, member_id: str) -> int:
+        """Append an empty row for a new member; returns its row."""
+        dataset = self.dataset_
+        self.dataset_ = Dataset(np.append(dataset.member_ids, member_id), dataset.product_ids)
+        habits = self.habits_
+        self.habits_ = Habits(
+            (habits.shape[0] + 1, habits.shape[1]),
+            np.append(habits.indptr, habits.indptr[-1]),
+            habits.indices,
+            habits.values,
+            habits.as_of_day,
+            np.append(habits.member_last_day, np.nan),
+        )
+        zeros = np.zeros((1, self.factors), dtype=self._als.user_factors.dtype)
+        self._als.user_factors = np.vstack([self._als.user_factors, zeros])
+        return habits.shape[0]
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Everything serving needs, as plain arrays for ``np.savez`` (no pickle)."""
+        return {
+            **self.dataset_.to_arrays(),
+            **self.habits_.to_arrays(),
+            **self.profile_.to_arrays(),
+            "user_factors": self._als.user_factors,
+            "item_factors": self._als.item_factors,
+            "category": self.category_,
+            "family": self.family_,
+            "habit_weights": np.r_[self.habit_weights_, self.habit_intercept_],
+            "discovery_weights": np.r_[self.discovery_weights_, self.discovery_intercept_],
+            "as_of_day": np.array([self.as_of_day_]),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays, params: dict) -> SelectionModel:
+        """Rebuild a fitted model from :meth:`to_arrays` output and its parameters."""
+        model = cls(**params)
+        model.dataset_ = Dataset.from_arrays(arrays)
+        model.habits_ = Habits.from_arrays(arrays)
+        model.profile_ = ProductProfile.from_arrays(arrays)
+        model.category_, model.family_ = arrays["category"], arrays["family"]
+        model.habit_weights_, model.habit_intercept_ = (
+            arrays["habit_weights"][:-1],
+            float(arrays["habit_weights"][-1]),
+        )
+        weights = arrays["discovery_weights"]
+        model.discovery_weights_, model.discovery_intercept_ = weights[:-1], float(weights[-1])
+        model.as_of_day_ = float(arrays["as_of_day"][0])
+        model._als = model._new_als()
+        model._als.user_factors = np.array(arrays["user_factors"])
+        model._als.item_factors = np.array(arrays["item_factors"])
+        model._prepare_scoring()
+        model.timings_ = {}
+        return model
+
+    def describe(self) -> dict:
+        """Metadata for the model store: data window, size, parameters, timings, weights."""
+        members, products = self.dataset_.shape
+        return {
+            "data_window": list(getattr(self, "window_", ("", ""))),
+            "members": members,
+            "products": products,
+            "params": self.get_params(),
+            "timings_seconds": {k: round(v, 3) for k, v in self.timings_.items()},
+            "weights": self.weights(),
+        }
+
+    def weights(self) -> dict[str, dict[str, float]]:
+        """The learned blend weights by signal name (for metadata and reports)."""
+        return {
+            "habit": dict(zip(HABIT_FEATURES, map(float, self.habit_weights_), strict=True)),
+            "discovery": dict(
+                zip(DISCOVERY_FEATURES, map(float, self.discovery_weights_), strict=True)
+            ),
+        }
+
+
+def known_member_rows(model: SelectionModel, member_ids) -> np.ndarray:
+    """Rows of members with a history in the model (-1 for the others)."""
+    rows = model.dataset_.member_rows(member_ids, missing="ignore")
+    has_history = np.zeros(len(rows), dtype=bool)
+    counts = np.diff(model.habits_.indptr)
+    has_history[rows >= 0] = counts[rows[rows >= 0]] > 0
+    return np.where(has_history, rows, -1)

@@ -1,0 +1,297 @@
+"""Selections: the ranked products for each member and channel, with a score and a reason.
+
+Members are scored in blocks: one matrix product per block gives every product's discovery
+score, the member's own products get their habit score, masks (channel, inactive products,
+``only_new``, an optional brand-fit ``item_mask``) set what may not be shown to ``-inf``, and
+``np.argpartition`` picks the top ``n`` of the whole block at once. Reasons are written only for
+the products that made the list.
+
+Members without a history in the model, or without consent to personalisation, get what is
+popular in their segment (their tier), marked ``personalized=False``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from recommender.model import SelectionModel, known_member_rows
+from recommender.ranking import mask_own, top_k
+from recommender.reasons import (
+    NAMED,
+    discovery_reasons,
+    discovery_sources,
+    favourite_reasons,
+)
+from recommender.training import pair_keys
+
+COLUMNS = ["member_id", "rank", "product_id", "score", "kind", "reason", "personalized"]
+BLOCK = 1024
+
+
+def available_products(model: SelectionModel, products: pd.DataFrame | None, channel) -> np.ndarray:
+    """Products that may be shown: active, and sold in ``channel`` when one is given.
+
+    Without a products table every product the model knows is available; with one, products
+    missing from it are not (nothing is known about whether they are still sold).
+    """
+    if products is None:
+        return np.ones(model.dataset_.shape[1], dtype=bool)
+    table = products.set_index(products["product_id"].astype(str))
+    table = table[~table.index.duplicated()].reindex(model.dataset_.product_ids)
+    allowed = table["product_id"].notna().to_numpy().copy()
+    if "active" in table:
+        allowed &= table["active"].fillna(False).astype(bool).to_numpy()
+    if channel is not None and "channels" in table:
+        sold = table["channels"].fillna("").astype(str).str.split(";")
+        allowed &= sold.apply(lambda channels: channel in channels).to_numpy()
+    return allowed
+
+
+def product_names(model: SelectionModel, products: pd.DataFrame | None) -> np.ndarray:
+    """Display name per model column (the id when no name is known), plus "" for column -1."""
+    names = pd.Series(model.dataset_.product_ids, index=model.dataset_.product_ids)
+    if products is not None and "name" in products:
+        table = products.drop_duplicates("product_id").set_index(products["product_id"].astype(str))
+        known = table["name"].reindex(names.index)
+        names = known.where(known.notna() & (known.astype(str) != ""), names)
+    return np.append(names.astype(str).to_numpy(), "")
+
+
+def recommend(
+    model: SelectionModel,
+    member_ids=None,
+    *,
+    n: int = 10,
+    channel: str | None = None,
+    only_new: bool = False,
+    products: pd.DataFrame | None = None,
+    members: pd.DataFrame | None = None,
+    item_mask: np.ndarray | None = None,
+    score_offset: np.ndarray | None = None,
+    as_of=None,
+    block_size: int = BLOCK,
+) -> pd.DataFrame:
+    """Selections of ``n`` products for members, one row per (member, rank).
+
+    Parameters
+    ----------
+    model : SelectionModel
+        A fitted (or loaded) model.
+    member_ids : list of str, optional
+        Members to select for; ``None`` means all members (of ``members``, else of the model).
+    n : int
+        Products per member.
+    channel : {"web", "store"}, optional
+        Only products whose ``channels`` include it.
+    only_new : bool
+        Leave out every product the member ever bought.
+    products, members : DataFrame, optional
+        Catalogue (availability, names) and members (consent, tier for the fallback).
+    item_mask : array of bool, optional
+        Brand-fit layer: ``(products,)`` or ``(len(member_ids), products)`` in the order of
+        ``model.dataset_.product_ids``; False means never show.
+    score_offset : array of float, optional
+        Brand-fit layer: added to the log-odds, same shapes as ``item_mask``.
+    as_of : timestamp, optional
+        The day the selection is for (recency and cycles are counted up to it).
+
+    Returns
+    -------
+    DataFrame with columns ``member_id, rank, product_id, score, kind, reason, personalized``;
+    ``kind`` is ``favourite`` (bought before) or ``discovery``; fallback rows have
+    ``personalized=False``.
+    """
+    ids = _requested_members(model, member_ids, members)
+    rows = known_member_rows(model, ids)
+    consent = _consent(ids, members)
+    personal = (rows >= 0) & consent
+    allowed = available_products(model, products, channel)
+    names = product_names(model, products)
+    parts = []
+    personal_at = np.flatnonzero(personal)
+    # Unavailable products get -inf inside the matrix product itself.
+    items = model.scoring_items(np.where(allowed, 0.0, -np.inf).astype(np.float32))
+    for start in range(0, len(personal_at), block_size):
+        at = personal_at[start : start + block_size]
+        parts.append(
+            _personal_block(
+                model,
+                items,
+                ids[at],
+                rows[at],
+                at,
+                n,
+                only_new,
+                allowed,
+                names,
+                item_mask,
+                score_offset,
+                as_of,
+            )
+        )
+    fallback_at = np.flatnonzero(~personal)
+    if len(fallback_at):
+        parts.append(
+            _popular_in_segment(
+                model,
+                ids,
+                rows,
+                fallback_at,
+                consent,
+                members,
+                n,
+                only_new,
+                allowed,
+                item_mask,
+                score_offset,
+            )
+        )
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    selection = pd.concat(parts, ignore_index=True)
+    if len(fallback_at):  # personal blocks alone are already in the order asked for
+        order = np.lexsort((selection["rank"].to_numpy(), selection["_at"].to_numpy()))
+        selection = selection.take(order)
+    return selection.drop(columns="_at").reset_index(drop=True)
+
+
+def _requested_members(model, member_ids, members) -> np.ndarray:
+    if member_ids is not None:
+        return np.asarray(member_ids).astype(str)
+    if members is not None:
+        return members["member_id"].astype(str).to_numpy()
+    return model.dataset_.member_ids
+
+
+def _consent(ids: np.ndarray, members: pd.DataFrame | None) -> np.ndarray:
+    """Consent to personalisation per requested member; unknown members count as consenting."""
+    if members is None or "consent_personalization" not in members:
+        return np.ones(len(ids), dtype=bool)
+    consent = members.drop_duplicates("member_id").set_index(
+        members["member_id"].astype(str).drop_duplicates()
+    )["consent_personalization"]
+    return consent.reindex(ids).fillna(True).astype(bool).to_numpy()
+
+
+def _block_of(layer, at: np.ndarray):
+    """The rows of a per-member brand-fit layer that belong to this block (or the vector)."""
+    if layer is None:
+        return None
+    layer = np.asarray(layer)
+    return layer[at] if layer.ndim == 2 else layer
+
+
+def _personal_block(
+    model, items, ids, rows, at, n, only_new, allowed, names, item_mask, offset, as_of
+):
+    """Selections of one block of members with a history: one matrix product, one top-n."""
+    now = model.now_day(as_of)
+    scores = model.discovery_scores(rows, items)
+    block, cols, habit, positions = model.habit_scores(rows, now)
+    # Own products replace their discovery score; unavailable ones stay at -inf.
+    scores[block, cols] = -np.inf if only_new else np.where(allowed[cols], habit, -np.inf)
+    if offset is not None:
+        scores += _block_of(offset, at).astype(np.float32)
+    if item_mask is not None:
+        scores[~np.broadcast_to(_block_of(item_mask, at), scores.shape)] = -np.inf
+    chosen, best = top_k(scores, n)
+    n_products = scores.shape[1]
+    own_keys = pair_keys(block, cols, n_products)
+    found = np.searchsorted(own_keys, pair_keys(np.arange(len(rows))[:, None], chosen, n_products))
+    found = found.clip(max=max(len(own_keys) - 1, 0))
+    is_own = (
+        (own_keys[found] == pair_keys(np.arange(len(rows))[:, None], chosen, n_products))
+        if len(own_keys)
+        else np.zeros(chosen.shape, bool)
+    )
+    is_own &= chosen >= 0
+    frame = _rows_frame(model, ids, rows, chosen, best, is_own, positions[found], now, names)
+    return frame.assign(_at=np.repeat(at, chosen.shape[1])[chosen.ravel() >= 0])
+
+
+def _rows_frame(model, ids, rows, chosen, best, is_own, own_positions, now, names):
+    """Long-format selection rows with kinds and reasons for one block."""
+    habits = model.habits_
+    trips = habits.values["trips"][own_positions]
+    days_since = now - habits.values["last_day"][own_positions]
+    sources = discovery_sources(model.item_factors_, habits, rows, chosen)
+    source_names = names[sources.reshape(-1, NAMED)]
+    reason = np.where(
+        is_own.ravel(),
+        favourite_reasons(trips.ravel(), days_since.ravel()).to_numpy(),
+        discovery_reasons(source_names).to_numpy(),
+    )
+    frame = pd.DataFrame(
+        {
+            "member_id": np.repeat(ids, chosen.shape[1]),
+            "rank": np.tile(np.arange(1, chosen.shape[1] + 1), len(ids)),
+            "product_id": model.dataset_.product_ids[np.maximum(chosen, 0)].ravel(),
+            "score": best.ravel().astype(np.float64),
+            "kind": np.where(is_own.ravel(), "favourite", "discovery"),
+            "reason": reason,
+            "personalized": True,
+        }
+    )
+    return frame[chosen.ravel() >= 0]
+
+
+def _segments(ids: np.ndarray, members: pd.DataFrame | None) -> pd.Series:
+    """Segment (tier) of each member; "all" when unknown."""
+    if members is None or "tier" not in members:
+        return pd.Series("all", index=ids)
+    tier = members.drop_duplicates("member_id").set_index(
+        members["member_id"].astype(str).drop_duplicates()
+    )["tier"]
+    return tier.reindex(ids).fillna("all").astype(str)
+
+
+def _popular_in_segment(model, ids, rows, at, consent, members, n, only_new, allowed, mask, offset):
+    """Non-personalised selections: products most bought (recently) by the member's segment."""
+    recent = model.habits_.matrix("recent_long")
+    everyone = np.asarray(recent.sum(axis=0)).ravel()
+    segment_of = _segments(model.dataset_.member_ids, members).to_numpy()
+    wanted = _segments(ids[at], members).to_numpy()
+    frames = []
+    for segment in np.unique(wanted):  # a handful of tiers, not members
+        in_segment = segment_of == segment
+        popularity = (
+            np.asarray(recent[in_segment].sum(axis=0)).ravel() if in_segment.any() else everyone
+        )
+        members_at = at[wanted == segment]
+        scores = np.broadcast_to(
+            np.log1p(popularity).astype(np.float32), (len(members_at), len(popularity))
+        ).copy()
+        if offset is not None:
+            scores += _block_of(offset, members_at).astype(np.float32)
+        scores[:, ~allowed | (popularity <= 0)] = -np.inf
+        if mask is not None:
+            scores[~np.broadcast_to(_block_of(mask, members_at), scores.shape)] = -np.inf
+        if only_new:
+            own_rows = rows[members_at]
+            has = own_rows >= 0
+            if has.any():
+                sub = scores[has]
+                mask_own(sub, model.habits_.matrix("trips"), own_rows[has])
+                scores[has] = sub
+        chosen, best = top_k(scores, n)
+        why = np.where(
+            consent[members_at], "no purchase history yet", "no consent to personalisation"
+        )
+        label = "members" if segment == "all" else f"{segment} members"
+        reason = np.repeat(f"Popular with {label} (not personalised: ", len(members_at)) + why + ")"
+        frames.append(
+            pd.DataFrame(
+                {
+                    "member_id": np.repeat(ids[members_at], chosen.shape[1]),
+                    "_at": np.repeat(members_at, chosen.shape[1]),
+                    "rank": np.tile(np.arange(1, chosen.shape[1] + 1), len(members_at)),
+                    "product_id": model.dataset_.product_ids[np.maximum(chosen, 0)].ravel(),
+                    "score": best.ravel().astype(np.float64),
+                    "kind": "discovery",
+                    "reason": np.repeat(reason, chosen.shape[1]),
+                    "personalized": False,
+                }
+            )[chosen.ravel() >= 0]
+        )
+    return pd.concat(frames, ignore_index=True)

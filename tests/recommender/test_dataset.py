@@ -1,0 +1,49 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from recommender.dataset import Dataset
+from recommender.errors import EmptyHistoryError, UnknownMemberError, UnknownProductError
+
+
+def test_ids_map_to_indices_and_back(transactions):
+    dataset = Dataset.from_transactions(transactions)
+    rows = dataset.member_rows(["m03", "m00"])
+    assert list(dataset.member_ids[rows]) == ["m03", "m00"]
+    assert dataset.shape == (20, 10)
+
+
+def test_unknown_ids_are_named(transactions):
+    dataset = Dataset.from_transactions(transactions)
+    with pytest.raises(UnknownMemberError, match="'ghost'"):
+        dataset.member_rows(["m01", "ghost"])
+    with pytest.raises(UnknownProductError, match="'p99'"):
+        dataset.product_columns(["p99"])
+    assert dataset.member_rows(["ghost"], missing="ignore")[0] == -1
+
+
+def test_empty_transactions_are_refused(transactions):
+    with pytest.raises(EmptyHistoryError):
+        Dataset.from_transactions(transactions.iloc[:0])
+
+
+def test_id_maps_survive_savez_without_pickle(tmp_path, transactions):
+    dataset = Dataset.from_transactions(transactions)
+    np.savez(tmp_path / "ids.npz", **dataset.to_arrays())
+    with np.load(tmp_path / "ids.npz", allow_pickle=False) as arrays:
+        again = Dataset.from_arrays(arrays)
+    assert list(again.product_ids) == list(dataset.product_ids)
+
+
+def test_purchase_events_drop_unknown_lines(transactions):
+    dataset = Dataset.from_transactions(transactions)
+    extra = pd.DataFrame(
+        {
+            "member_id": ["ghost"],
+            "product_id": ["p00"],
+            "timestamp": [pd.Timestamp("2024-02-01")],
+            "quantity": [1.0],
+        }
+    )
+    events = dataset.purchase_events(pd.concat([transactions, extra]))
+    assert len(events) == len(transactions)

@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from recommender.errors import EmptyHistoryError, TrainingFailedError
+from recommender.model import SelectionModel
+from recommender.selection import recommend
+
+
+def test_withheld_product_of_the_checkerboard_comes_first(model, products):
+    selection = recommend(model, ["m00"], n=3, only_new=True)
+    assert selection["product_id"].iloc[0] == "p04"
+    assert (selection["kind"] == "discovery").all()
+
+
+def test_members_get_their_own_side_of_the_checkerboard(model):
+    selection = recommend(model, ["m00", "m15"], n=4)
+    mine = selection.groupby("member_id")["product_id"].apply(set)
+    assert mine["m00"] <= {"p00", "p01", "p02", "p03", "p04"}
+    assert mine["m15"] <= {"p05", "p06", "p07", "p08", "p09"}
+
+
+def test_fit_returns_self_and_learns_weights(transactions, products):
+    model = SelectionModel(factors=4, iterations=5, random_state=0)
+    assert model.fit(transactions, products) is model
+    assert set(model.weights()) == {"habit", "discovery"}
+    assert np.isfinite(model.user_factors_).all()
+
+
+def test_empty_history_is_refused(transactions):
+    with pytest.raises(EmptyHistoryError):
+        SelectionModel().fit(transactions.iloc[:0])
+
+
+def test_nan_fit_is_refused(transactions):
+    with pytest.raises(TrainingFailedError, match="NaN"):
+        SelectionModel(factors=4, iterations=2, regularization=np.nan, random_state=0).fit(
+            transactions
+        )
+
+
+def test_short_window_falls_back_to_default_weights(transactions):
+    recent = transactions[
+        transactions["timestamp"] < transactions["timestamp"].min() + np.timedelta64(10, "D")
+    ]
+    model = SelectionModel(factors=4, iterations=5, random_state=0).fit(recent)
+    assert recommend(model, ["m00"], n=3)["personalized"].all()
