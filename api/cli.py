@@ -6,9 +6,10 @@ import sys
 
 import click
 
-from api.commands import data, fixtures, keys, rules, serve
+from api.commands import data, fixtures, keys, recommender, rules, serve
 from loyalty.config import Settings, parse_date
 from loyalty.errors import ConfigError, InvalidInputError, LoyaltyError, NotFoundError
+from recommender.errors import ModelNotFoundError, RecommenderError, UnknownMemberError
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_FOUND = 3
@@ -22,9 +23,11 @@ class LoyaltyGroup(click.Group):
             return super().invoke(ctx)
         except InvalidInputError as error:
             _fail(str(error), EXIT_BAD_INPUT)
-        except NotFoundError as error:
+        except (NotFoundError, UnknownMemberError) as error:
             _fail(str(error), EXIT_NOT_FOUND)
-        except LoyaltyError as error:
+        except ModelNotFoundError as error:
+            _fail(f"{error} (loyalty train makes one)", 1)
+        except (LoyaltyError, RecommenderError) as error:
             _fail(str(error), 1)
 
 
@@ -64,7 +67,7 @@ cli.add_command(fixtures.fixtures)
 cli.add_command(keys.keys)
 cli.add_command(rules.rules)
 cli.add_command(serve.serve)
-for command in data.COMMANDS:
+for command in data.COMMANDS + recommender.COMMANDS:
     cli.add_command(command)
 
 

@@ -55,8 +55,9 @@ def favourite_reasons(trips: np.ndarray, days_since: np.ndarray) -> pd.Series:
     """ "You bought this 5 times, last 12 days ago"."""
     times = pd.Series(trips.astype(int).astype(str))
     times = times.where(trips != 1, "once").where(trips == 1, times + " times")
-    ago = pd.Series(np.maximum(days_since, 0).astype(int).astype(str)) + " days ago"
-    ago = ago.where(days_since >= 1, "today")
+    days = np.maximum(days_since, 0).astype(int)
+    ago = pd.Series(days.astype(str)) + " days ago"
+    ago = ago.where(days != 1, "yesterday").where(days >= 1, "today")
     return "You bought this " + times + ", last " + ago
 
 
