@@ -2,7 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEMO := data/demo
+LOYALTY := $(BIN)/loyalty
+DATA := data
+DEMO := $(DATA)/demo
+HOST ?= 127.0.0.1
+PORT ?= 8000
 # Serving and batch get their parallelism from processes, not BLAS threads (see README).
 export OPENBLAS_NUM_THREADS ?= 1
 
@@ -16,12 +20,28 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# The whole product on a laptop: demo retailer -> SQLite -> model -> rules -> API.
 run: $(VENV)/.installed
-	$(BIN)/loyalty fixtures generate --members 5000 --products 2000 --seed 7 --out $(DEMO)
-	$(BIN)/loyalty import members $(DEMO)/members.csv
-	$(BIN)/loyalty import products $(DEMO)/products.csv
-	$(BIN)/loyalty import transactions $(DEMO)/transactions.csv
-	$(BIN)/loyalty status
+	$(LOYALTY) fixtures generate --members 5000 --products 2000 --seed 7 --out $(DEMO)
+	$(LOYALTY) import members $(DEMO)/members.csv
+	$(LOYALTY) import products $(DEMO)/products.csv
+	$(LOYALTY) import transactions $(DEMO)/transactions.csv
+	$(LOYALTY) train --seed 7
+	$(LOYALTY) rules history | grep -q 'rule(s)' || { \
+	  $(LOYALTY) rules add docs/examples/brand-fit-rules.json && \
+	  $(LOYALTY) rules publish --note "demo rules" --author demo; }
+	$(LOYALTY) recommend M000001 --n 5
+	@test -s $(DATA)/demo-keys.txt || for role in channel marketer admin; do \
+	  printf '%-9s %s\n' $$role "$$($(LOYALTY) keys create --role $$role \
+	    --name demo-$$role-$$(date +%s) | tail -n 1)"; \
+	done > $(DATA)/demo-keys.txt
+	@echo
+	@echo "API docs:  http://$(HOST):$(PORT)/docs   (OpenAPI: /openapi.json)"
+	@echo "Try:       curl -H \"Authorization: Bearer <admin key>\" http://$(HOST):$(PORT)/v1/status"
+	@echo "Demo keys (role, key) from $(DATA)/demo-keys.txt:"
+	@cat $(DATA)/demo-keys.txt
+	@echo
+	$(LOYALTY) serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed lint
 	$(BIN)/pytest -q
@@ -39,4 +59,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/import_speed.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) $(DATA) .pytest_cache

@@ -10,9 +10,8 @@ basket) are skipped, which is what makes importing the same lines twice change n
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import io
+from datetime import datetime
 
 import numpy as np
 import pandas as pd

@@ -39,14 +39,28 @@ class ImportResult:
 
 
 def import_file(engine: Engine, kind: str, path: Path) -> ImportResult:
-    """Validate and store one file of ``kind`` (members, products or transactions)."""
+    """Validate and store one file of ``kind`` (members, products or transactions).
+
+    A transactions file whose exact content was imported before is not read again: its lines
+    are all stored already, so the result would be the same, only minutes slower.
+    """
     if kind not in ROW_SCHEMAS:
         raise LoyaltyError(f"unknown import kind {kind!r}; expected one of {', '.join(KINDS)}")
+    sha256 = _sha256(path) if Path(path).is_file() else ""
+    earlier = _earlier_import(engine, kind, sha256) if kind == "transactions" else None
+    if earlier is not None:
+        return ImportResult(kind, str(path), earlier, 0)
     raw, first_line = read_table(path)
     rows = validate_frame(raw, ROW_SCHEMAS[kind](), str(path), first_line=first_line)
-    return import_rows(
-        engine, kind, rows, source=str(path), first_line=first_line, sha256=_sha256(path)
-    )
+    return import_rows(engine, kind, rows, source=str(path), first_line=first_line, sha256=sha256)
+
+
+def _earlier_import(engine: Engine, kind: str, sha256: str) -> int | None:
+    """Rows read by an earlier import of the same content, or None when there was none."""
+    log = tables.imports
+    query = select(log.c.rows_read).where(log.c.kind == kind, log.c.sha256 == sha256).limit(1)
+    with engine.connect() as connection:
+        return connection.execute(query).scalar_one_or_none()
 
 
 def import_rows(

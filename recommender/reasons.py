@@ -52,13 +52,13 @@ def discovery_sources(item_factors, habits: Habits, rows, chosen: np.ndarray) ->
 
 
 def favourite_reasons(trips: np.ndarray, days_since: np.ndarray) -> pd.Series:
-    """ "You bought this 5 times, last 12 days ago"."""
+    """ "You bought this 5 times, most recently 12 days ago"."""
     times = pd.Series(trips.astype(int).astype(str))
     times = times.where(trips != 1, "once").where(trips == 1, times + " times")
     days = np.maximum(days_since, 0).astype(int)
     ago = pd.Series(days.astype(str)) + " days ago"
     ago = ago.where(days != 1, "yesterday").where(days >= 1, "today")
-    return "You bought this " + times + ", last " + ago
+    return "You bought this " + times + ", most recently " + ago
 
 
 def discovery_reasons(source_names: np.ndarray) -> pd.Series:

@@ -10,7 +10,7 @@ from loyalty import tables
 from loyalty.errors import InvalidInputError, NotFoundError
 from loyalty.ingest import import_file
 from loyalty.status import data_status
-from tests.sample_files import write, write_catalog
+from tests.sample_files import TRANSACTIONS, write, write_catalog
 
 
 def count(engine, table) -> int:
@@ -157,3 +157,13 @@ def test_missing_file_and_wrong_format_are_clear(engine, tmp_path):
     wrong = write(tmp_path, "members.xlsx", "x")
     with pytest.raises(InvalidInputError, match=r"expected a \.csv, \.parquet, \.pq file"):
         import_file(engine, "members", wrong)
+
+
+def test_overlapping_extract_writes_only_its_new_lines(loaded, tmp_path):
+    overlapping = write(
+        tmp_path,
+        "overlap.csv",
+        TRANSACTIONS + "M2,P3,2025-03-09T12:00:00,1,29,store,S02,B4\n",
+    )
+    assert import_file(loaded, "transactions", overlapping).rows_written == 1
+    assert count(loaded, tables.transactions) == 5
