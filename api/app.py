@@ -15,6 +15,7 @@ from api.http import (
     auth,
     database,
     docs,
+    engine,
     errors,
     health,
     imports,
@@ -22,6 +23,7 @@ from api.http import (
     metrics,
     products,
     schemas,
+    selections,
 )
 from api.http import status as data_status
 from loyalty.config import Settings
@@ -52,7 +54,15 @@ DEFAULTS = {
     **docs.DEFAULTS,
 }
 
-BLUEPRINTS = (health.blp, metrics.blp, members.blp, products.blp, imports.blp, data_status.blp)
+BLUEPRINTS = (
+    health.blp,
+    metrics.blp,
+    members.blp,
+    products.blp,
+    imports.blp,
+    data_status.blp,
+    selections.blp,
+)
 
 
 def create_app(
@@ -73,6 +83,7 @@ def create_app(
     schemas.init_app(api)
     docs.init_app(app)
     health.init_app(app)
+    engine.init_app(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     return app

@@ -52,7 +52,7 @@ def test_unreachable_database_is_a_503_without_details(tmp_path):
     )
     app = create_app(settings=broken)
     body = assert_error(app.test_client().get("/readyz"), 503)
-    assert body["errors"] == {"database": ["failed: DatabaseUnavailableError"]}
+    assert body["errors"]["database"] == ["failed: DatabaseUnavailableError"]
     assert "127.0.0.1" not in body["message"]
 
 

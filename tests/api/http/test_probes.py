@@ -6,9 +6,13 @@ from api.http.health import add_readiness_check
 from tests.api.http.conftest import assert_error
 
 
-def test_healthz_and_readyz(client):
+def test_healthz_and_readyz(app, client):
     assert client.get("/healthz").get_json() == {"status": "alive"}
-    assert client.get("/readyz").get_json() == {"status": "ready", "checks": {"database": "ok"}}
+    add_readiness_check(app, "model", lambda: None)  # a trained model: see test_selections
+    assert client.get("/readyz").get_json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "model": "ok"},
+    }
 
 
 def test_a_failing_check_makes_readyz_503_naming_it(app, client):
