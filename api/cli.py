@@ -7,7 +7,8 @@ import sys
 import click
 
 from api.commands import data, fixtures, keys, recommender, rules, serve
-from loyalty.config import Settings, parse_date
+from api.commands.options import DATE
+from loyalty.config import Settings
 from loyalty.errors import ConfigError, InvalidInputError, LoyaltyError, NotFoundError
 from recommender.errors import ModelNotFoundError, RecommenderError, UnknownMemberError
 
@@ -36,20 +37,10 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def _as_of(ctx: click.Context, param: click.Parameter, value: str | None):
-    if value is None:
-        return None
-    try:
-        return parse_date(value, "--as-of")
-    except ConfigError as error:
-        raise click.BadParameter(str(error)) from None
-
-
 @click.group(cls=LoyaltyGroup)
 @click.option(
     "--as-of",
-    callback=_as_of,
-    metavar="DATE",
+    type=DATE,
     help="Take this date as today (replays history). Default: LOYALTY_AS_OF, else the clock.",
 )
 @click.version_option(package_name="loyalty-engine")

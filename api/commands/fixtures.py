@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
 
+from api.commands.options import DATE
 from loyalty.clock import today
-from loyalty.config import parse_date
-from loyalty.errors import ConfigError
 
 
 @click.group()
 def fixtures() -> None:
     """Synthetic data of a Nordic grocery and general-merchandise retailer."""
-
-
-def _date(ctx, param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value, f"--{param.name}")
-    except ConfigError as error:
-        raise click.BadParameter(str(error)) from None
 
 
 @fixtures.command("generate")
@@ -33,8 +22,7 @@ def _date(ctx, param, value: str | None) -> date | None:
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option(
     "--until",
-    callback=_date,
-    metavar="DATE",
+    type=DATE,
     help="Last day of the history. Default: the engine's today (--as-of).",
 )
 @click.option("--years", type=click.FloatRange(min=0.25, max=20), default=2.0, show_default=True)

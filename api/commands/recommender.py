@@ -11,10 +11,10 @@ import click
 import pandas as pd
 
 from api.commands.exports import check_export_path, write_rows
+from api.commands.options import DATE
 from loyalty.clock import end_of_today, today
-from loyalty.config import parse_date
 from loyalty.db import database
-from loyalty.errors import ConfigError, NotFoundError
+from loyalty.errors import NotFoundError
 from loyalty.history import load_members, load_products, load_transactions
 from recommender.evaluation import evaluate, format_report
 from recommender.model import SelectionModel
@@ -110,21 +110,11 @@ def recommend_command(settings, member_ids, all_members, n, channel, only_new, o
     write_rows(selection.round({"score": 4}), out)
 
 
-def _date(ctx, param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value, f"--{param.name}")
-    except ConfigError as error:
-        raise click.BadParameter(str(error)) from None
-
-
 @click.command("evaluate")
 @click.option(
     "--cutoff",
-    callback=_date,
+    type=DATE,
     required=True,
-    metavar="DATE",
     help="Train on purchases before this day, test on the ones from it on.",
 )
 @click.option("--k", type=click.IntRange(1, 100), default=10, show_default=True)
