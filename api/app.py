@@ -22,6 +22,7 @@ from api.http import (
     members,
     metrics,
     products,
+    rules,
     schemas,
     selections,
 )
@@ -62,6 +63,7 @@ BLUEPRINTS = (
     imports.blp,
     data_status.blp,
     selections.blp,
+    rules.blp,
 )
 
 

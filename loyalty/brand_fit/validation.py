@@ -39,11 +39,18 @@ def validate_rules(rules, source: str = "rules") -> list[Rule]:
                 RowProblem(None, f"{label}: {path}", message)
                 for path, message in _flatten(error.messages)
             ]
-    if not problems:
-        problems = _duplicate_ids(loaded)
     if problems:
         raise RuleValidationError(source, problems)
-    return loaded
+    return rules_from_loaded(loaded, source)
+
+
+def rules_from_loaded(rules: list, source: str = "rules") -> list[Rule]:
+    """Rules from data ``RuleSchema`` has loaded (or rules), refusing repeated ids."""
+    rules = [rule if isinstance(rule, Rule) else make_rule(rule) for rule in rules]
+    problems = _duplicate_ids(rules)
+    if problems:
+        raise RuleValidationError(source, problems)
+    return rules
 
 
 def _parse(text, source: str):

@@ -1,0 +1,123 @@
+"""``/v1/rules``: brand-fit rules for marketers: drafts, validation, publishing, history."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.http.auth import MARKETER, requires
+from api.http.database import get_engine
+from api.http.rule_schemas import (
+    DraftResult,
+    DraftRule,
+    PublishRequest,
+    PublishResult,
+    RollbackRequest,
+    RuleSet,
+    RuleSetInfo,
+)
+from loyalty.brand_fit import store
+from loyalty.brand_fit.schema import RuleSchema
+from loyalty.brand_fit.validation import rules_from_loaded
+
+blp = Blueprint(
+    "rules",
+    __name__,
+    url_prefix="/v1/rules",
+    description="Brand-fit rules: drafts until published as a numbered rule set.",
+)
+
+
+@blp.route("/drafts")
+class Drafts(MethodView):
+    """The working copy of all rules."""
+
+    @requires(blp, *MARKETER)
+    @blp.response(200, DraftRule(many=True))
+    def get(self):
+        """List the drafts and how each differs from the current rule set."""
+        return [
+            {"status": d.status, "rule": d.rule.to_json()} for d in store.list_drafts(get_engine())
+        ]
+
+    @requires(blp, *MARKETER)
+    @blp.arguments(RuleSchema(many=True), description="Rules to save as drafts")
+    @blp.response(200, DraftResult)
+    def post(self, rules: list[dict]):
+        """Save rules as drafts (a draft with the same id is replaced); nothing is published."""
+        return {"drafts": store.add_drafts(get_engine(), rules_from_loaded(rules, "request"))}
+
+
+@blp.route("/drafts/<string(maxlength=80):rule_id>")
+class DraftById(MethodView):
+    """One draft."""
+
+    @requires(blp, *MARKETER)
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, rule_id: str):
+        """Remove a draft (it leaves the rules with the next publish)."""
+        store.remove_draft(get_engine(), rule_id)
+
+
+@blp.route("/validate")
+class Validate(MethodView):
+    """Checking rules without saving them."""
+
+    @requires(blp, *MARKETER)
+    @blp.arguments(RuleSchema(many=True), description="Rules to check")
+    @blp.response(200, DraftRule(many=True))
+    def post(self, rules: list[dict]):
+        """Check rules: 200 with the rules as they would be saved, or 422 naming each problem."""
+        return [{"status": "valid", "rule": r.to_json()} for r in rules_from_loaded(rules)]
+
+
+@blp.route("/publish")
+class Publish(MethodView):
+    """Publishing the drafts."""
+
+    @requires(blp, *MARKETER)
+    @blp.arguments(PublishRequest)
+    @blp.response(200, PublishResult)
+    def post(self, request: dict):
+        """Publish the drafts as a new numbered rule set, at once for every member."""
+        return {"version": store.publish(get_engine(), request["note"], request["author"])}
+
+
+@blp.route("/rollback")
+class Rollback(MethodView):
+    """Publishing an older rule set again."""
+
+    @requires(blp, *MARKETER)
+    @blp.arguments(RollbackRequest)
+    @blp.response(200, PublishResult)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, request: dict):
+        """Publish an older rule set's rules again as a new number; they become the drafts."""
+        version = store.rollback(
+            get_engine(), request["version"], request["author"], request.get("note", "")
+        )
+        return {"version": version}
+
+
+@blp.route("/history")
+class History(MethodView):
+    """Every published rule set."""
+
+    @requires(blp, *MARKETER)
+    @blp.response(200, RuleSetInfo(many=True))
+    def get(self):
+        """Every published rule set, newest first."""
+        return store.history(get_engine())
+
+
+@blp.route("/current")
+class Current(MethodView):
+    """The rule set members get now."""
+
+    @requires(blp, *MARKETER)
+    @blp.response(200, RuleSet)
+    def get(self):
+        """The current rule set's version and rules (version null before the first publish)."""
+        version, rules = store.current_rule_set(get_engine())
+        return {"version": version, "rules": [r.to_json() for r in rules]}
