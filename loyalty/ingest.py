@@ -104,8 +104,8 @@ def _transaction_lines(connection, rows: pd.DataFrame, source: str, first_line: 
     """Map ids to keys (unknown ids are errors) and merge repeated lines of one basket."""
     member_keys = _keys(connection, tables.members, "member_id", "member_key")
     product_keys = _keys(connection, tables.products, "product_id", "product_key")
-    members = member_keys.index.get_indexer(rows["member_id"])
-    products = product_keys.index.get_indexer(rows["product_id"])
+    members = _positions(member_keys.index, rows["member_id"])
+    products = _positions(product_keys.index, rows["product_id"])
     problems = _unknown(rows, members, "member_id", "member", first_line)
     problems += _unknown(rows, products, "product_id", "product", first_line)
     if problems:
@@ -137,6 +137,12 @@ def merge_repeated_lines(lines: pd.DataFrame) -> pd.DataFrame:
     sums = lines[["quantity", "amount"]].groupby(line_number).sum()
     first = lines.loc[~repeat].reset_index(drop=True)
     return first.assign(quantity=sums["quantity"].to_numpy(), amount=sums["amount"].to_numpy())
+
+
+def _positions(index: pd.Index, ids: pd.Series) -> np.ndarray:
+    """Position of each id in ``index`` (-1 when absent), hashing each distinct id once."""
+    codes, distinct = pd.factorize(ids)
+    return index.get_indexer(distinct)[codes]
 
 
 def _keys(connection, table, id_column: str, key_column: str) -> pd.Series:
