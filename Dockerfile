@@ -1,5 +1,5 @@
-# The engine as a container. The HTTP server (gunicorn) arrives with the API; until then the
-# image runs the command line.
+# The engine as a container: the HTTP API under gunicorn. Mount a volume at /data for the
+# SQLite database and models, or point LOYALTY_DATABASE_URL at PostgreSQL.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -20,5 +20,7 @@ COPY fixtures ./fixtures
 RUN pip install --no-cache-dir .
 
 VOLUME /data
+EXPOSE 8000
 ENTRYPOINT ["loyalty"]
-CMD ["--help"]
+# Other commands run the same way: docker run IMAGE import members /data/members.csv
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import click
 
+from loyalty.brand_fit.store import current_rule_set
 from loyalty.clock import today
 from loyalty.datasets import completejourney
 from loyalty.db import database
 from loyalty.ingest import KINDS, import_file
 from loyalty.status import data_status
+from recommender.store import ModelStore
 
 
 @click.command("import")
@@ -60,9 +62,14 @@ def import_dataset(settings, dataset: str, out: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @click.pass_obj
 def status(settings, as_json: bool) -> None:
-    """Show counts of members, products and transactions and the engine's today."""
+    """Show counts of members, products and transactions, the current model and rule set."""
     with database(settings) as engine:
-        report = {"today": today(settings).isoformat(), **data_status(engine)}
+        report = {
+            "today": today(settings).isoformat(),
+            **data_status(engine),
+            "model": ModelStore(settings.models_dir).current_version(),
+            "rule_set": current_rule_set(engine)[0],
+        }
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return

@@ -22,6 +22,7 @@ def test_import_then_status_json(run, tmp_path):
     status = json.loads(result.output)
     assert (status["members"], status["products"], status["transactions"]) == (3, 3, 4)
     assert set(status["last_import"]) == {"members", "products", "transactions"}
+    assert status["model"] is None and status["rule_set"] is None
 
 
 def test_reimport_reports_nothing_new(run, tmp_path):
