@@ -2,9 +2,10 @@
 
 Members are scored in blocks: one matrix product per block gives every product's discovery
 score, the member's own products get their habit score, masks (channel, inactive products,
-``only_new``, an optional brand-fit ``item_mask``) set what may not be shown to ``-inf``, and
-``np.argpartition`` picks the top ``n`` of the whole block at once. Reasons are written only for
-the products that made the list.
+``only_new``, an optional ``item_mask``) set what may not be shown to ``-inf``, and a top-``n``
+of the whole block at once picks the list. With a compiled brand-fit rule set, the block is
+curated under its rules instead (:mod:`recommender.curation`). Reasons are written only for the
+products that made the list.
 
 Members without a history in the model, or without consent to personalisation, get what is
 popular in their segment (their tier), marked ``personalized=False``.
@@ -15,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from loyalty.brand_fit.compile import CompiledRules
+from recommender.curation import BrandFit
 from recommender.model import SelectionModel, known_member_rows
 from recommender.ranking import mask_own, top_k
 from recommender.reasons import (
@@ -70,6 +73,7 @@ def recommend(
     item_mask: np.ndarray | None = None,
     score_offset: np.ndarray | None = None,
     as_of=None,
+    rules: CompiledRules | None = None,
     block_size: int = BLOCK,
 ) -> pd.DataFrame:
     """Selections of ``n`` products for members, one row per (member, rank).
@@ -95,15 +99,68 @@ def recommend(
         Brand-fit layer: added to the log-odds, same shapes as ``item_mask``.
     as_of : timestamp, optional
         The day the selection is for (recency and cycles are counted up to it).
+    rules : CompiledRules, optional
+        The published rule set, compiled for the day (``compile_rules``) over the catalogue;
+        every rule that applies to the member, ``channel`` and day is kept, in personal and
+        fallback selections alike (without a channel, the rules of every channel). A selection
+        the rules leave short is shorter; products missing from the catalogue are never shown.
 
     Returns
     -------
-    DataFrame with columns ``member_id, rank, product_id, score, kind, reason, personalized``;
-    ``kind`` is ``favourite`` (bought before) or ``discovery``; fallback rows have
-    ``personalized=False``.
+    DataFrame with columns ``member_id, rank, product_id, score, kind, reason, personalized``
+    (and ``ruleset_version`` when ``rules`` are given); ``kind`` is ``favourite`` (bought before)
+    or ``discovery``; fallback rows have ``personalized=False``. With rules, ``score`` is the
+    curated score: the log-odds moved by boosts and buries.
+    """
+    selection, _ = recommend_with_changes(
+        model,
+        member_ids,
+        n=n,
+        channel=channel,
+        only_new=only_new,
+        products=products,
+        members=members,
+        item_mask=item_mask,
+        score_offset=score_offset,
+        as_of=as_of,
+        rules=rules,
+        block_size=block_size,
+    )
+    return selection
+
+
+def recommend_with_changes(
+    model: SelectionModel,
+    member_ids=None,
+    *,
+    n: int = 10,
+    channel: str | None = None,
+    only_new: bool = False,
+    products: pd.DataFrame | None = None,
+    members: pd.DataFrame | None = None,
+    item_mask: np.ndarray | None = None,
+    score_offset: np.ndarray | None = None,
+    as_of=None,
+    rules: CompiledRules | None = None,
+    block_size: int = BLOCK,
+    explain_rules: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """:func:`recommend`, plus which rule removed or moved which product (for previews).
+
+    Returns
+    -------
+    selection : DataFrame
+        As :func:`recommend` returns it.
+    changes : DataFrame or None
+        With ``rules`` and ``explain_rules``: ``member_id, product_id, rule_id, action`` for
+        every product the rules changed against the selection without rules (actions as in
+        ``loyalty.brand_fit.explain``); this part loops over members.
     """
     ids = _requested_members(model, member_ids, members)
     rows = known_member_rows(model, ids)
+    brand_fit = None
+    if rules is not None:
+        brand_fit = BrandFit.prepare(model, rules, channel, ids, members, as_of, explain_rules)
     consent = _consent(ids, members)
     personal = (rows >= 0) & consent
     allowed = available_products(model, products, channel)
@@ -128,6 +185,7 @@ def recommend(
                 item_mask,
                 score_offset,
                 as_of,
+                brand_fit,
             )
         )
     fallback_at = np.flatnonzero(~personal)
@@ -145,15 +203,20 @@ def recommend(
                 allowed,
                 item_mask,
                 score_offset,
+                brand_fit,
             )
         )
+    columns = COLUMNS if rules is None else [*COLUMNS, "ruleset_version"]
+    changes = brand_fit.explanations() if brand_fit is not None and explain_rules else None
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns}), changes
     selection = pd.concat(parts, ignore_index=True)
     if len(fallback_at):  # personal blocks alone are already in the order asked for
         order = np.lexsort((selection["rank"].to_numpy(), selection["_at"].to_numpy()))
         selection = selection.take(order)
-    return selection.drop(columns="_at").reset_index(drop=True)
+    if rules is not None:
+        selection["ruleset_version"] = rules.version
+    return selection.drop(columns="_at").reset_index(drop=True), changes
 
 
 def _requested_members(model, member_ids, members) -> np.ndarray:
@@ -183,7 +246,7 @@ def _block_of(layer, at: np.ndarray):
 
 
 def _personal_block(
-    model, items, ids, rows, at, n, only_new, allowed, names, item_mask, offset, as_of
+    model, items, ids, rows, at, n, only_new, allowed, names, item_mask, offset, as_of, brand_fit
 ):
     """Selections of one block of members with a history: one matrix product, one top-n."""
     now = model.now_day(as_of)
@@ -195,7 +258,7 @@ def _personal_block(
         scores += _block_of(offset, at).astype(np.float32)
     if item_mask is not None:
         scores[~np.broadcast_to(_block_of(item_mask, at), scores.shape)] = -np.inf
-    chosen, best = top_k(scores, n)
+    chosen, best = _best(model, scores, n, brand_fit, at, rows)
     n_products = scores.shape[1]
     own_keys = pair_keys(block, cols, n_products)
     found = np.searchsorted(own_keys, pair_keys(np.arange(len(rows))[:, None], chosen, n_products))
@@ -246,7 +309,16 @@ def _segments(ids: np.ndarray, members: pd.DataFrame | None) -> pd.Series:
     return tier.reindex(ids).fillna("all").astype(str)
 
 
-def _popular_in_segment(model, ids, rows, at, consent, members, n, only_new, allowed, mask, offset):
+def _best(model, scores, n, brand_fit: BrandFit | None, at, rows):
+    """The top ``n`` of every row, curated under the rules when there are rules."""
+    if brand_fit is None:
+        return top_k(scores, n)
+    return brand_fit.select(model, scores, at, rows, n)
+
+
+def _popular_in_segment(
+    model, ids, rows, at, consent, members, n, only_new, allowed, mask, offset, brand_fit
+):
     """Non-personalised selections: products most bought (recently) by the member's segment."""
     recent = model.habits_.matrix("recent_long")
     everyone = np.asarray(recent.sum(axis=0)).ravel()
@@ -274,7 +346,7 @@ def _popular_in_segment(model, ids, rows, at, consent, members, n, only_new, all
                 sub = scores[has]
                 mask_own(sub, model.habits_.matrix("trips"), own_rows[has])
                 scores[has] = sub
-        chosen, best = top_k(scores, n)
+        chosen, best = _best(model, scores, n, brand_fit, members_at, rows[members_at])
         why = np.where(
             consent[members_at], "no purchase history yet", "no consent to personalisation"
         )

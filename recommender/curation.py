@@ -1,0 +1,246 @@
+"""Brand-fit rules inside selections: the model's scores curated under a compiled rule set.
+
+:class:`BrandFit` is made once per selection run. It maps the model's product order to the
+catalogue's (the order of every rule mask) once, and gathers the member fields rules read. Per
+block of members it builds the members' history in the catalogue's order (``times_bought``:
+distinct days the member bought the product; ``days_since_bought``: days since the last of
+them, as of the selection's day), evaluates the rules for the block and lets
+``loyalty.brand_fit.curate`` pick the products.
+
+Affinity (``promote``): curate takes ``score > 0`` as "the member likes this product". The
+engine's scores are log-odds of a purchase, so a block that has a promote rule is curated on
+the score minus the member's base rate: ``logit`` of the member's mean purchase chance over
+every candidate product. A product scores above 0 when the member is more likely to buy it
+than an average product of the catalogue. The base rate is added back to the scores returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from loyalty.brand_fit.block import rules_for_block
+from loyalty.brand_fit.compile import CompiledRules
+from loyalty.brand_fit.curate import curate
+from loyalty.formats import CHANNELS
+from recommender.training import ragged_positions
+
+MEMBER_COLUMNS = ("tier", "home_store", "journey_stage", "attributes")
+CHANGE_COLUMNS = ["member_id", "product_id", "rule_id", "action"]
+
+
+@dataclass
+class BrandFit:
+    """A compiled rule set aligned with a model's products and the members of one run.
+
+    Attributes
+    ----------
+    compiled : CompiledRules
+        Without a channel: the rules of every channel, over products sold in any channel.
+    channel : str
+    to_catalogue : array of int
+        Catalogue column of each model column (-1: not in the catalogue, never shown).
+    to_model : array of int
+        Model column of each catalogue column (-1: the model does not know the product).
+    members : DataFrame
+        Member fields per requested member, in the order asked for.
+    now_day : float
+        The selection's day in the model's day numbers.
+    changes : list of DataFrame or None
+        When explaining, which rule removed or moved which product, per block.
+    """
+
+    compiled: CompiledRules
+    channel: str
+    to_catalogue: np.ndarray
+    to_model: np.ndarray
+    members: pd.DataFrame
+    now_day: float
+    changes: list[pd.DataFrame] | None = None
+
+    @classmethod
+    def prepare(cls, model, compiled, channel, member_ids, members, as_of, explain=False):
+        """Align ``compiled`` with ``model`` and gather the fields of ``member_ids``."""
+        if channel is None:
+            compiled, channel = every_channel(compiled), CHANNELS[0]
+        catalogue = pd.Index(compiled.product_ids)
+        to_catalogue = catalogue.get_indexer(model.dataset_.product_ids).astype(np.int64)
+        to_model = np.full(len(catalogue), -1, dtype=np.int64)
+        known = to_catalogue >= 0
+        to_model[to_catalogue[known]] = np.flatnonzero(known)
+        now_day = model.now_day(as_of)
+        fields = member_fields(model, member_ids, members, compiled.day, now_day)
+        return cls(
+            compiled, channel, to_catalogue, to_model, fields, now_day, [] if explain else None
+        )
+
+    def select(self, model, scores: np.ndarray, at: np.ndarray, rows: np.ndarray, n: int):
+        """Curate one block: ``scores`` (m, model products) of the requested members ``at``.
+
+        ``rows`` are the members' model rows (-1 without history). Returns ``(columns,
+        scores)`` in the model's order, best first, -1 and ``-inf`` where the list is shorter.
+        """
+        size = self.compiled.catalogue.size
+        if len(self.to_catalogue) == size and (self.to_catalogue == np.arange(size)).all():
+            in_catalogue = scores.astype(np.float32)  # same order: no reordering needed
+        else:
+            in_catalogue = np.full((len(at), size), -np.inf, dtype=np.float32)
+            known = np.flatnonzero(self.to_catalogue >= 0)
+            in_catalogue[:, self.to_catalogue[known]] = scores[:, known]
+        times, days = self.history(model, rows)
+        fields = self.members.iloc[at]
+        block = rules_for_block(self.compiled, fields, self.channel, "selection", times, days)
+        base = base_rate(in_catalogue) if block.promotions else np.zeros(len(at), np.float32)
+        in_catalogue -= base[:, None]
+        curation = curate(in_catalogue, block, n, explain_rules=self.changes is not None)
+        if self.changes is not None:
+            self.changes.append(_changes(fields["member_id"].to_numpy(), curation.explanations))
+        picked = curation.products
+        columns = np.where(picked >= 0, self.to_model[np.maximum(picked, 0)], -1)
+        return columns, curation.scores + base[:, None]
+
+    def history(self, model, rows: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """``times_bought`` and ``days_since_bought`` (m, catalogue) for model ``rows``."""
+        habits = model.habits_
+        known = np.flatnonzero(rows >= 0)
+        positions = ragged_positions(habits.indptr, rows[known])
+        member = np.repeat(known, np.diff(habits.indptr)[rows[known]])
+        column = self.to_catalogue[habits.indices[positions]]
+        kept = column >= 0
+        where = (member[kept], column[kept])
+        shape = (len(rows), self.compiled.catalogue.size)
+        times = habits.values["trips"][positions][kept]
+        days = self.now_day - habits.values["last_day"][positions][kept]
+        return sparse.csr_matrix((times, where), shape), sparse.csr_matrix((days, where), shape)
+
+    def explanations(self) -> pd.DataFrame:
+        """Every change the rules made so far: ``member_id, product_id, rule_id, action``."""
+        if not self.changes:
+            return pd.DataFrame(columns=CHANGE_COLUMNS)
+        return pd.concat(self.changes, ignore_index=True)
+
+
+def every_channel(compiled: CompiledRules) -> CompiledRules:
+    """The rules for a selection not made for one channel: every rule of every channel holds.
+
+    Products sold in any channel may appear; a rule written for one channel applies too, so
+    the list breaks no rule wherever it is shown.
+    """
+    rules = tuple(replace(c, rule=replace(c.rule, channels=CHANNELS)) for c in compiled.rules)
+    return replace(compiled, catalogue=_AnyChannel(compiled.catalogue), rules=rules)
+
+
+class _AnyChannel:
+    """A catalogue whose products count as sold when some channel sells them."""
+
+    def __init__(self, catalogue):
+        self._catalogue = catalogue
+
+    def __getattr__(self, name):
+        return getattr(self._catalogue, name)
+
+    def sold_in(self, channel: str) -> np.ndarray:
+        return np.logical_or.reduce([self._catalogue.sold_in(c) for c in CHANNELS])
+
+
+def member_fields(model, member_ids, members: pd.DataFrame | None, today: date, now_day: float):
+    """The member fields rules read, one row per id (absent values match no condition).
+
+    ``age`` is counted from ``birth_year`` to ``today``; ``days_since_last_purchase`` from the
+    model's history to the selection's day.
+    """
+    ids = np.asarray(member_ids).astype(str)
+    fields = pd.DataFrame({"member_id": ids})
+    if members is not None:
+        table = members.assign(member_id=members["member_id"].astype(str))
+        table = table.drop_duplicates("member_id").set_index("member_id").reindex(ids)
+        wanted = [c for c in table.columns if c in MEMBER_COLUMNS or c.startswith("attr_")]
+        for column in wanted:
+            fields[column] = table[column].to_numpy()
+        if "birth_year" in table.columns:
+            born = pd.to_numeric(table["birth_year"], errors="coerce").astype(float)
+            fields["age"] = today.year - born.to_numpy()
+    rows = model.dataset_.member_rows(ids, missing="ignore")
+    last = np.full(len(ids), np.nan)
+    last[rows >= 0] = model.habits_.member_last_day[rows[rows >= 0]]
+    fields["days_since_last_purchase"] = now_day - last
+    return fields
+
+
+def base_rate(scores: np.ndarray) -> np.ndarray:
+    """Each member's log-odds of buying an average candidate product (``-inf``: no candidate)."""
+    # tanh form of the logistic: no overflow warning for very low or -inf scores.
+    chance = 0.5 + 0.5 * np.tanh(0.5 * scores)
+    count = np.maximum(np.isfinite(scores).sum(axis=1), 1)
+    mean = np.clip(chance.sum(axis=1, dtype=np.float64) / count, 1e-9, 1 - 1e-9)
+    return np.log(mean / (1 - mean)).astype(np.float32)
+
+
+def _changes(member_ids: np.ndarray, explanations) -> pd.DataFrame:
+    records = [
+        (member_id, e.product_id, e.rule_id, e.action)
+        for member_id, found in zip(member_ids, explanations, strict=True)
+        for e in found
+    ]
+    return pd.DataFrame(records, columns=CHANGE_COLUMNS)
+
+
+def compare_selections(published: pd.DataFrame, draft: pd.DataFrame, changes: pd.DataFrame):
+    """Products a draft removes, adds or moves against the published selection, and why.
+
+    ``changes`` are the draft's (or, for what the draft no longer does, the published
+    selection's) rule changes; the first naming a product gives its ``rule_id`` and ``action``.
+    Returns one row per product: ``member_id, product_id, published_rank, draft_rank, change,
+    rule_id, action``.
+    """
+    keys = ["member_id", "product_id"]
+    both = published[[*keys, "rank"]].merge(
+        draft[[*keys, "rank"]], on=keys, how="outer", suffixes=("_published", "_draft")
+    )
+    both = both.rename(columns={"rank_published": "published_rank", "rank_draft": "draft_rank"})
+    before, after = both["published_rank"], both["draft_rank"]
+    change = np.select(
+        [after.isna(), before.isna(), after < before, after > before],
+        ["removed", "added", "moved_up", "moved_down"],
+        "",
+    )
+    both = both.assign(change=change)[change != ""]
+    why = changes.drop_duplicates(keys)[[*keys, "rule_id", "action"]]
+    return both.merge(why, on=keys, how="left").sort_values(keys, ignore_index=True)
+
+
+def rule_set_impact(member_ids, published, draft, changes, n: int, catalogue_size: int) -> dict:
+    """How a draft changes the selections of ``member_ids``, against the published rule set.
+
+    ``changes`` are the draft's rule changes (``recommend_with_changes``); coverage is the share
+    of the ``catalogue_size`` products that appear in some selection.
+    """
+    members = pd.Index(np.asarray(member_ids).astype(str))
+
+    def lists(selection) -> dict:
+        return selection.groupby("member_id", sort=False)["product_id"].agg(tuple).to_dict()
+
+    before, after = lists(published), lists(draft)
+    changed = [before.get(m, ()) != after.get(m, ()) for m in members]
+    removed = changes[changes["action"] == "removed"].dropna(subset=["rule_id"])
+
+    def short(selection) -> int:
+        sizes = selection.groupby("member_id").size().reindex(members, fill_value=0)
+        return int((sizes < n).sum())
+
+    def coverage(selection) -> float:
+        return round(selection["product_id"].nunique() / max(catalogue_size, 1), 4)
+
+    return {
+        "members": len(members),
+        "changed_share": round(float(np.mean(changed)) if changed else 0.0, 4),
+        "removed_by_rule": {str(k): int(v) for k, v in removed.groupby("rule_id").size().items()},
+        "coverage_published": coverage(published),
+        "coverage_draft": coverage(draft),
+        "short_published": short(published),
+        "short_draft": short(draft),
+    }
