@@ -2,8 +2,12 @@
 
 *Habit* signals describe a (member, product) pair the member already bought: how often,
 how recently, the member's own repurchase cycle for it and how far into that cycle they are.
+The habit signals include the Poisson chance of a repurchase within the serving horizon,
+from the member's own repurchase rate shrunk towards the product's (see :func:`habit_features`).
+
 *Discovery* signals describe a product new to the member: the ALS taste score, how popular
-the product is right now, and how much of the member's shopping falls in its category.
+the product is right now, how much of the member's shopping falls in its category, and the
+item-to-item score (summed cosine similarity to the member's own products).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from recommender.baselines import ItemToItem
 from recommender.habits import HALF_LIVES, Habits
 
 HABIT_FEATURES = (
@@ -31,14 +36,25 @@ HABIT_FEATURES = (
     "share_of_member",
     "log_days_known",
     "taste",
+    "log_horizon_chance",
+    "log_recent_horizon_chance",
 )
+# Prior strength (days of exposure) of the Gamma prior on a member's repurchase rate of a
+# product, centred on the product's population rate.
+PRIOR_DAYS = 60.0
+DEFAULT_HORIZON_DAYS = 91.0
 DISCOVERY_FEATURES = (
     "taste",
     "log_product_recent_buyers",
     "category_share",
     "family_share",
     "product_repeat_logit",
+    "log_item_to_item",
 )
+# Neighbours kept per product by the item-to-item similarity.
+# (50 keeps nearly all of 100's lift, NDCG@10 0.148 against 0.149 on CJ's inner split, at
+# half the serving cost; 20 lost more.)
+NEIGHBOURS = 50
 
 
 def category_codes(
@@ -62,32 +78,48 @@ class ProductProfile:
     repeat_logit: np.ndarray
     category: np.ndarray
     family: np.ndarray
+    repurchase_rate: np.ndarray | None = None
 
     @classmethod
     def from_habits(cls, habits: Habits, category: np.ndarray, family: np.ndarray):
-        """Buyers, recent buyers and repeat rate (smoothed towards 1/3) per product."""
+        """Buyers, recent buyers, repeat share (smoothed towards 1/3) and repurchase rate.
+
+        The repurchase rate is the product's trips after the first per day of exposure
+        (days from each buyer's first purchase to the window end), smoothed towards the
+        rate of all products; it centres the prior of each member's own rate.
+        """
         n = habits.shape[1]
+        trips = habits.values["trips"]
         buyers = np.bincount(habits.indices, minlength=n)
-        repeaters = np.bincount(habits.indices, habits.values["trips"] > 1, minlength=n)
+        repeaters = np.bincount(habits.indices, trips > 1, minlength=n)
         recent = np.bincount(habits.indices, habits.values["recent_short"], minlength=n)
         repeat = (repeaters + 1.0) / (buyers + 3.0)
+        exposure = np.maximum(habits.as_of_day - habits.values["first_day"], 1.0)
+        again = np.bincount(habits.indices, trips - 1, minlength=n)
+        days = np.bincount(habits.indices, exposure, minlength=n)
+        overall = again.sum() / max(days.sum(), 1.0)
+        rate = (again + overall * 365.0) / (days + 365.0)
         return cls(
             np.log1p(buyers).astype(np.float32),
             np.log1p(recent).astype(np.float32),
             np.log(repeat / (1 - repeat)).astype(np.float32),
             category,
             family,
+            rate.astype(np.float32),
         )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Arrays for ``np.savez``."""
-        return {f"product_{k}": v for k, v in self.__dict__.items()}
+        return {f"product_{k}": v for k, v in self.__dict__.items() if v is not None}
 
     @classmethod
     def from_arrays(cls, arrays) -> ProductProfile:
         """Inverse of :meth:`to_arrays`."""
         names = ("log_buyers", "log_recent_buyers", "repeat_logit", "category", "family")
-        return cls(*(arrays[f"product_{k}"] for k in names))
+        profile = cls(*(arrays[f"product_{k}"] for k in names))
+        if "product_repurchase_rate" in arrays:
+            profile.repurchase_rate = arrays["product_repurchase_rate"]
+        return profile
 
 
 def member_trips(habits: Habits) -> np.ndarray:
@@ -102,10 +134,17 @@ def habit_features(
     profile: ProductProfile,
     taste: np.ndarray,
     volumes: np.ndarray | None = None,
+    horizon: float = DEFAULT_HORIZON_DAYS,
 ) -> np.ndarray:
     """Habit signals (``HABIT_FEATURES``) for stored pairs at ``positions``, as of ``now_day``.
 
     ``volumes`` is :func:`member_trips` of ``habits``, when the caller keeps it at hand.
+
+    The two horizon chances are ``P(at least one purchase in the next horizon days)`` under
+    a Poisson model, ``1 - exp(-rate * horizon)``, with the member's rate for the product
+    estimated as a Gamma posterior: prior centred on the product's population rate worth
+    ``PRIOR_DAYS`` of exposure, plus the member's repurchases since their first purchase
+    (plain, and with trips and exposure both decayed by the long half-life).
     """
     v = {name: values[positions] for name, values in habits.values.items()}
     rows = np.searchsorted(habits.indptr, positions, side="right") - 1
@@ -131,8 +170,31 @@ def habit_features(
         v["trips"] / np.maximum(volume, 1.0),
         np.log1p(np.maximum(now_day - v["first_day"], 0.0)),
         taste,
+        *horizon_chances(v, now_day, habits.as_of_day, profile, cols, horizon),
     ]
     return np.column_stack(columns).astype(np.float32)
+
+
+def horizon_chances(v, now_day, as_of_day, profile, cols, horizon):
+    """Log Poisson chances of a repurchase within ``horizon`` days (see habit_features)."""
+    if profile.repurchase_rate is None:
+        prior = np.full(len(cols), 0.01)
+    else:
+        prior = profile.repurchase_rate[cols].astype(np.float64)
+    exposure = np.maximum(now_day - v["first_day"], 1.0)
+    rate = (v["trips"] - 1.0 + prior * PRIOR_DAYS) / (exposure + PRIOR_DAYS)
+    half_life = HALF_LIVES[1]
+    lam = np.log(2.0) / half_life
+    decay = 0.5 ** ((now_day - as_of_day) / half_life)
+    recent = np.maximum(
+        v["recent_long"] * decay - 0.5 ** ((now_day - v["first_day"]) / half_life), 0
+    )
+    decayed_exposure = -np.expm1(-lam * exposure) / lam
+    recent_rate = (recent + prior * PRIOR_DAYS) / (decayed_exposure + PRIOR_DAYS)
+    return [
+        np.log(-np.expm1(-rate * horizon) + 1e-9),
+        np.log(-np.expm1(-recent_rate * horizon) + 1e-9),
+    ]
 
 
 def category_shares(habits: Habits, codes: np.ndarray) -> sp.csr_matrix:
@@ -167,3 +229,24 @@ def category_affinity(
     by_family = category_shares(habits, family) @ spread
     affinity = weights[0] * by_category[:, :n_categories] + weights[1] * by_family
     return sp.hstack([affinity, sp.csr_matrix((habits.shape[0], 1))]).tocsr().astype(np.float32)
+
+
+def bought_matrix(habits: Habits) -> sp.csr_matrix:
+    """Member x product, 1 where the member ever bought the product (float32 CSR)."""
+    ones = np.ones(len(habits.indices), dtype=np.float32)
+    return sp.csr_matrix((ones, habits.indices, habits.indptr), shape=habits.shape)
+
+
+def item_similarity(habits: Habits, neighbours: int = NEIGHBOURS) -> sp.csr_matrix:
+    """Product x product cosine similarity on bought/not bought, best ``neighbours`` per row.
+
+    The item-to-item baseline's own similarity ("others who bought this also bought").
+    """
+    return ItemToItem(neighbours, binary=True).fit(habits).model_.similarity.astype(np.float32)
+
+
+def item_to_item(bought: sp.csr_matrix, similarity: sp.csr_matrix) -> sp.csr_matrix:
+    """``log(1 + sum of similarities to the member's products)``, sparse, per member row."""
+    scores = (bought @ similarity).tocsr()
+    scores.data = np.log1p(np.maximum(scores.data, 0.0))
+    return scores

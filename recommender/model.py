@@ -7,7 +7,8 @@ product; :mod:`recommender.selection` turns those scores into selections.
 
 Scores are log-odds of a purchase in the next weeks. A member's own products are scored by
 the habit model (how often, how recently, where in their own repurchase cycle), products new
-to the member by the discovery model (ALS taste, category affinity, current popularity); both
+to the member by the discovery model (ALS taste, category affinity, current popularity, and
+item-to-item: similarity to the member's own products, cosine over who bought what); both
 were fitted on the last ``validation_days`` of the training window (see
 :mod:`recommender.training`), so they share one scale and one list.
 """
@@ -18,6 +19,7 @@ import time
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from implicit.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
@@ -27,9 +29,12 @@ from recommender.features import (
     DISCOVERY_FEATURES,
     HABIT_FEATURES,
     ProductProfile,
+    bought_matrix,
     category_affinity,
     category_codes,
     habit_features,
+    item_similarity,
+    item_to_item,
     member_trips,
 )
 from recommender.habits import Habits
@@ -44,7 +49,8 @@ from recommender.training import (
 # Used when the window is too short to learn weights from: buy-again by recent trips for
 # habits, taste plus a little popularity for discoveries.
 DEFAULT_HABIT_WEIGHTS = np.array([0, 0, 1.0] + [0] * (len(HABIT_FEATURES) - 3))
-DEFAULT_DISCOVERY_WEIGHTS = np.array([1.0, 0.3, 1.0, 1.0, 0.0])
+DEFAULT_DISCOVERY_WEIGHTS = np.array([1.0, 0.3, 1.0, 1.0, 0.0, 0.5])
+DENSE_ROWS = 128
 
 
 class SelectionModel:
@@ -59,6 +65,8 @@ class SelectionModel:
         plain fit costs, and the blend weights learn from tastes that never saw their labels.
     validation_days : float
         Length of the window end the blend weights are learned on.
+    horizon_days : float
+        Horizon of the habit signals' repurchase chances (the weeks a selection serves).
     discovery_candidates : int
         New products per member (best by taste) the discovery model learns to rank.
     max_training_members : int
@@ -74,6 +82,7 @@ class SelectionModel:
         iterations: int = 15,
         refit_iterations: int = 5,
         validation_days: float = 28.0,
+        horizon_days: float = 91.0,
         discovery_candidates: int = 100,
         max_training_members: int = 5_000,
         random_state: int | None = None,
@@ -84,6 +93,7 @@ class SelectionModel:
         self.iterations = iterations
         self.refit_iterations = refit_iterations
         self.validation_days = validation_days
+        self.horizon_days = horizon_days
         self.discovery_candidates = discovery_candidates
         self.max_training_members = max_training_members
         self.random_state = random_state
@@ -131,6 +141,8 @@ class SelectionModel:
         started = time.perf_counter()
         self.habits_ = Habits.from_events(events, self.dataset_.shape, self.as_of_day_)
         self.profile_ = ProductProfile.from_habits(self.habits_, self.category_, self.family_)
+        if not learned:
+            self.similarity_ = item_similarity(self.habits_)
         timings["habits"] = time.perf_counter() - started
         started = time.perf_counter()
         fit_tastes(self._als, confidence(self.habits_), self.refit_iterations if learned else None)
@@ -152,6 +164,10 @@ class SelectionModel:
             return False
         started = time.perf_counter()
         habits = Habits.from_events(before, self.dataset_.shape, cut)
+        # Learned before the cut and kept for serving: one item-to-item fit per training.
+        self.similarity_ = item_similarity(habits)
+        timings["similarity"] = time.perf_counter() - started
+        started = time.perf_counter()
         fit_tastes(self._als, confidence(habits), self.iterations - self.refit_iterations)
         timings["validation_tastes"] = time.perf_counter() - started
         started = time.perf_counter()
@@ -159,8 +175,10 @@ class SelectionModel:
         if len(members) > self.max_training_members:
             members = np.sort(rng.choice(members, self.max_training_members, replace=False))
         profile = ProductProfile.from_habits(habits, self.category_, self.family_)
-        signals = Signals(habits, self._als.user_factors, self._als.item_factors, profile)
-        habit = fit_habit_model(signals, later, members, cut)
+        signals = Signals(
+            habits, self._als.user_factors, self._als.item_factors, profile, self.similarity_
+        )
+        habit = fit_habit_model(signals, later, members, cut, self.horizon_days)
         discovery = fit_discovery_model(signals, later, members, self.discovery_candidates)
         self.habit_weights_, self.habit_intercept_ = habit.coef_, habit.intercept_
         self.discovery_weights_, self.discovery_intercept_ = discovery.coef_, discovery.intercept_
@@ -172,6 +190,7 @@ class SelectionModel:
         w = self.discovery_weights_
         self._affinity = category_affinity(self.habits_, self.category_, self.family_, w[2:4])
         self._volumes = member_trips(self.habits_)
+        self._bought = bought_matrix(self.habits_)
         self._affinity_columns = np.where(self.category_ >= 0, self.category_, -1)
         self._product_offset = (
             w[1] * self.profile_.log_recent_buyers + w[4] * self.profile_.repeat_logit
@@ -216,6 +235,11 @@ class SelectionModel:
         scores = members @ items
         affinity = self._affinity[rows].toarray()
         scores += np.take(affinity, self._affinity_columns, axis=1)
+        neighbours = item_to_item(self._bought[rows], self.similarity_)
+        neighbours.data *= np.float32(self.discovery_weights_[5])
+        # Dense adds of a few rows at a time: faster than a scatter, little extra memory.
+        for start in range(0, len(rows), DENSE_ROWS):
+            scores[start : start + DENSE_ROWS] += neighbours[start : start + DENSE_ROWS].toarray()
         return scores
 
     def habit_scores(self, rows: np.ndarray, now_day: float):
@@ -228,7 +252,13 @@ class SelectionModel:
             "ij,ij->i", self._als.user_factors[rows[block]], self._als.item_factors[cols]
         )
         features = habit_features(
-            self.habits_, positions, now_day, self.profile_, taste, self._volumes
+            self.habits_,
+            positions,
+            now_day,
+            self.profile_,
+            taste,
+            self._volumes,
+            horizon=self.horizon_days,
         )
         scores = (features @ self.habit_weights_ + self.habit_intercept_).astype(np.float32)
         return block, cols, scores, positions
@@ -260,6 +290,7 @@ class SelectionModel:
         w = self.discovery_weights_
         self._affinity = category_affinity(self.habits_, self.category_, self.family_, w[2:4])
         self._volumes = member_trips(self.habits_)
+        self._bought = bought_matrix(self.habits_)
         return self
 
     def _add_member(self, member_id: str) -> int:
@@ -277,6 +308,8 @@ class SelectionModel:
         )
         zeros = np.zeros((1, self.factors), dtype=self._als.user_factors.dtype)
         self._als.user_factors = np.vstack([self._als.user_factors, zeros])
+        self._volumes = np.append(self._volumes, 0.0)
+        self._bought = bought_matrix(self.habits_)
         return habits.shape[0]
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -292,6 +325,9 @@ class SelectionModel:
             "habit_weights": np.r_[self.habit_weights_, self.habit_intercept_],
             "discovery_weights": np.r_[self.discovery_weights_, self.discovery_intercept_],
             "as_of_day": np.array([self.as_of_day_]),
+            "similarity_data": self.similarity_.data,
+            "similarity_indices": self.similarity_.indices,
+            "similarity_indptr": self.similarity_.indptr,
         }
 
     @classmethod
@@ -302,16 +338,29 @@ class SelectionModel:
         model.habits_ = Habits.from_arrays(arrays)
         model.profile_ = ProductProfile.from_arrays(arrays)
         model.category_, model.family_ = arrays["category"], arrays["family"]
-        model.habit_weights_, model.habit_intercept_ = (
-            arrays["habit_weights"][:-1],
-            float(arrays["habit_weights"][-1]),
-        )
+        # Models saved before a signal existed give it no weight.
+        weights = arrays["habit_weights"]
+        model.habit_weights_ = _padded(weights[:-1], len(HABIT_FEATURES))
+        model.habit_intercept_ = float(weights[-1])
         weights = arrays["discovery_weights"]
-        model.discovery_weights_, model.discovery_intercept_ = weights[:-1], float(weights[-1])
+        model.discovery_weights_ = _padded(weights[:-1], len(DISCOVERY_FEATURES))
+        model.discovery_intercept_ = float(weights[-1])
         model.as_of_day_ = float(arrays["as_of_day"][0])
         model._als = model._new_als()
         model._als.user_factors = np.array(arrays["user_factors"])
         model._als.item_factors = np.array(arrays["item_factors"])
+        n = model.dataset_.shape[1]
+        if "similarity_data" in arrays:
+            model.similarity_ = sp.csr_matrix(
+                (
+                    arrays["similarity_data"],
+                    arrays["similarity_indices"],
+                    arrays["similarity_indptr"],
+                ),
+                shape=(n, n),
+            )
+        else:  # saved before the item-to-item signal existed
+            model.similarity_ = sp.csr_matrix((n, n), dtype=np.float32)
         model._prepare_scoring()
         model.timings_ = {}
         return model
@@ -336,6 +385,11 @@ class SelectionModel:
                 zip(DISCOVERY_FEATURES, map(float, self.discovery_weights_), strict=True)
             ),
         }
+
+
+def _padded(weights: np.ndarray, size: int) -> np.ndarray:
+    """``weights`` followed by zeros up to ``size``."""
+    return np.r_[weights, np.zeros(max(size - len(weights), 0))]
 
 
 def known_member_rows(model: SelectionModel, member_ids) -> np.ndarray:

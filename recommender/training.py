@@ -16,11 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from recommender.features import (
     ProductProfile,
+    bought_matrix,
     category_shares,
     habit_features,
+    item_to_item,
 )
 from recommender.habits import Habits
 from recommender.ranker import LogisticRanker
@@ -37,6 +40,7 @@ class Signals:
     user_factors: np.ndarray
     item_factors: np.ndarray
     profile: ProductProfile
+    similarity: sp.csr_matrix
 
     def taste(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """ALS score of each (row, col) pair."""
@@ -51,7 +55,19 @@ class Signals:
             known = codes[cols] >= 0
             columns.append(np.asarray(shares[rows, np.maximum(codes[cols], 0)]).ravel() * known)
         columns.append(profile.repeat_logit[cols])
+        columns.append(self.item_to_item(rows, cols))
         return np.column_stack(columns).astype(np.float32)
+
+    def item_to_item(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Item-to-item score of (row, col) pairs, a block of members at a time."""
+        members, inverse = np.unique(rows, return_inverse=True)
+        bought = bought_matrix(self.habits)
+        values = np.zeros(len(rows), dtype=np.float32)
+        for start in range(0, len(members), BLOCK):
+            scores = item_to_item(bought[members[start : start + BLOCK]], self.similarity)
+            inside = (inverse >= start) & (inverse < start + BLOCK)
+            values[inside] = np.asarray(scores[inverse[inside] - start, cols[inside]]).ravel()
+        return values
 
 
 def pair_keys(rows: np.ndarray, cols: np.ndarray, n_products: int) -> np.ndarray:
@@ -66,12 +82,21 @@ def ragged_positions(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return offsets + np.arange(counts.sum())
 
 
-def fit_habit_model(signals: Signals, later: pd.DataFrame, members: np.ndarray, day: float):
+def fit_habit_model(
+    signals: Signals, later: pd.DataFrame, members: np.ndarray, day: float, horizon: float
+):
     """Logistic habit model: which own products each member bought again after ``day``."""
     habits = signals.habits
     positions = ragged_positions(habits.indptr, members)
     rows, cols = habits.rows[positions], habits.indices[positions]
-    features = habit_features(habits, positions, day, signals.profile, signals.taste(rows, cols))
+    features = habit_features(
+        habits,
+        positions,
+        day,
+        signals.profile,
+        signals.taste(rows, cols),
+        horizon=horizon,
+    )
     bought = pair_keys(later["row"].to_numpy(), later["col"].to_numpy(), habits.shape[1])
     labels = np.isin(pair_keys(rows, cols, habits.shape[1]), bought)
     return LogisticRanker().fit(features, labels)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from api.commands.exports import check_export_path, write_rows
 from api.commands.options import DATE
+from loyalty.brand_fit.compile import compile_current
 from loyalty.clock import end_of_today, today
 from loyalty.db import database
 from loyalty.errors import NotFoundError
@@ -86,6 +87,8 @@ def train(settings, factors, iterations, regularization, alpha, seed, keep) -> N
 def recommend_command(settings, member_ids, all_members, n, channel, only_new, out) -> None:
     """Each member's curated selection: member_id, rank, product_id, score, kind, reason.
 
+    The current published brand-fit rule set applies (its number is in ruleset_version).
+
     Members without history or without consent to personalisation get the products popular in
     their segment, marked personalized=false.
     """
@@ -94,6 +97,7 @@ def recommend_command(settings, member_ids, all_members, n, channel, only_new, o
     model = ModelStore(settings.models_dir).load()
     with database(settings) as engine:
         products, members = load_products(engine), load_members(engine)
+        rules = compile_current(engine, products, today(settings))
     unknown = sorted(set(member_ids) - set(members["member_id"]))
     if unknown:
         raise NotFoundError(f"unknown member(s): {', '.join(unknown[:10])}")
@@ -105,6 +109,7 @@ def recommend_command(settings, member_ids, all_members, n, channel, only_new, o
         only_new=only_new,
         products=products,
         members=members,
+        rules=rules,
         as_of=pd.Timestamp(today(settings)),
     )
     write_rows(selection.round({"score": 4}), out)

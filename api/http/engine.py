@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 
 import pandas as pd
 from flask import Flask, current_app
 
 from api.http.database import get_engine, get_settings
 from api.http.health import add_readiness_check
+from loyalty.brand_fit.compile import CompiledRules, compile_rules
+from loyalty.brand_fit.store import current_rule_set
 from loyalty.history import load_products
 from recommender.model import SelectionModel
 from recommender.store import ModelStore
@@ -32,7 +35,22 @@ class ServingEngine:
         self.model: SelectionModel | None = None
         self.products: pd.DataFrame | None = None
         self._checked_at = 0.0
+        self._compiled: CompiledRules | None = None
+        self._rules_key: tuple | None = None
         self._lock = threading.Lock()
+
+    def rules(self, day: date) -> CompiledRules | None:
+        """The current rule set compiled for ``day``; None before the first publish.
+
+        Compiled again only when the rule set, the day or the catalogue (with a new model)
+        changes; a publish reaches the next request.
+        """
+        version, rules = current_rule_set(get_engine())
+        model_version, _, products = self.current()
+        key = (version, day, model_version)
+        if version is not None and key != self._rules_key:
+            self._compiled, self._rules_key = compile_rules(rules, products, day, version), key
+        return None if version is None else self._compiled
 
     def current(self) -> tuple[str, SelectionModel, pd.DataFrame]:
         """The current model version, the model and the catalogue it serves.

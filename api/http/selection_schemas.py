@@ -40,4 +40,7 @@ class Selection(Schema):
         metadata={"description": "False: no history or no consent; popular in the segment."},
     )
     model_version = fields.String(required=True)
+    ruleset_version = fields.Integer(
+        allow_none=True, metadata={"description": "Brand-fit rule set kept; null: none published."}
+    )
     items = fields.List(fields.Nested(SelectionItem), required=True)

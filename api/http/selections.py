@@ -14,6 +14,8 @@ from loyalty.catalog_store import find_member
 from loyalty.clock import today
 from recommender.selection import recommend
 
+ITEM_COLUMNS = ["rank", "product_id", "name", "score", "kind", "reason"]
+
 blp = Blueprint(
     "selections",
     __name__,
@@ -33,7 +35,10 @@ class MemberSelection(MethodView):
     def get(self, query: dict, member_id: str):
         """The member's curated selection for a channel, best first, each with its reason."""
         member = find_member(get_engine(), member_id)
-        version, model, products = serving_engine().current()
+        day = today(get_settings())
+        engine = serving_engine()
+        version, model, products = engine.current()
+        rules = engine.rules(day)
         rows = recommend(
             model,
             [member_id],
@@ -42,7 +47,8 @@ class MemberSelection(MethodView):
             only_new=query["only_new"],
             products=products,
             members=pd.DataFrame([member]),
-            as_of=pd.Timestamp(today(get_settings())),
+            rules=rules,
+            as_of=pd.Timestamp(day),
         )
         names = products.set_index("product_id")["name"]
         items = rows.assign(name=names.reindex(rows["product_id"]).to_numpy())
@@ -51,5 +57,6 @@ class MemberSelection(MethodView):
             "channel": query.get("channel"),
             "personalized": bool(items["personalized"].all()) if len(items) else False,
             "model_version": version,
-            "items": items.drop(columns=["member_id", "personalized"]).to_dict("records"),
+            "ruleset_version": None if rules is None else rules.version,
+            "items": items[ITEM_COLUMNS].to_dict("records"),
         }

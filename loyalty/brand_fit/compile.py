@@ -13,6 +13,7 @@ from loyalty.brand_fit.conditions import condition_mask, evaluate
 from loyalty.brand_fit.fields import HISTORY_FIELDS
 from loyalty.brand_fit.predicates import fields_used
 from loyalty.brand_fit.schema import Rule
+from loyalty.brand_fit.store import current_rule_set
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,9 @@ def _compile_rule(rule: Rule, shell: CompiledRules) -> CompiledRule:
         if mask is not None:
             groups[~mask] = -1
     return CompiledRule(rule, mask, groups)
+
+
+def compile_current(engine, products: pd.DataFrame, today: date) -> CompiledRules | None:
+    """The current published rule set compiled for ``today``; None before the first publish."""
+    version, rules = current_rule_set(engine)
+    return None if version is None else compile_rules(rules, products, today, version)

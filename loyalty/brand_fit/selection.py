@@ -83,6 +83,13 @@ class _Walk:
         self.valid, self.limits, self.n = valid, limits, n
         self.accepted = np.zeros_like(valid)
         self.count = np.zeros(len(valid), dtype=np.int64)
+        self.members = np.arange(len(valid))
+        # Accepted products per member and group of each limit, kept up to date as products
+        # are accepted: checking a rank then costs one lookup per member, not a scan.
+        self.in_group = [
+            np.zeros((len(valid), max(int(codes.max(initial=-1)) + 1, 1)), dtype=np.int32)
+            for codes, _ in limits
+        ]
 
     def fill(self, wanted: np.ndarray, quota: int) -> None:
         """Accept wanted products down the ranks until ``quota`` of them (or ``n`` in all)."""
@@ -96,14 +103,21 @@ class _Walk:
             self.accepted[:, rank] |= take
             have += take
             self.count += take
+            self._count_groups(rank, take)
 
     def _within_limits(self, rank: int) -> np.ndarray:
         ok = np.ones(len(self.valid), dtype=bool)
-        for codes, most in self.limits:
+        for (codes, most), counts in zip(self.limits, self.in_group, strict=True):
             group = codes[:, rank]
-            same = ((codes == group[:, None]) & self.accepted).sum(axis=1)
+            same = counts[self.members, np.maximum(group, 0)]
             ok &= (group < 0) | (same < most)
         return ok
+
+    def _count_groups(self, rank: int, take: np.ndarray) -> None:
+        for (codes, _), counts in zip(self.limits, self.in_group, strict=True):
+            group = codes[:, rank]
+            counted = take & (group >= 0)
+            counts[self.members[counted], group[counted]] += 1
 
 
 def _ranked(pool, values, accepted, n) -> Pick:

@@ -78,3 +78,17 @@ def test_unknown_member_bad_query_and_missing_model(client, as_role, shop):
     body = assert_error(selection(client, as_role, limit=0), 422)
     assert "limit" in str(body["errors"])
     assert_error(selection(client, as_role), 503)
+
+
+def test_a_published_rule_reaches_the_next_request(client, as_role, shop):
+    shop()
+    before = selection(client, as_role, limit=8).get_json()
+    assert before["ruleset_version"] is None
+    excluded = before["items"][0]["product_id"]
+    rule = {"name": "Not this one", "effect": "exclude", "products": {"product_id": excluded}}
+    marketer = as_role("marketer")
+    client.post("/v1/rules/drafts", json=[rule], headers=marketer)
+    client.post("/v1/rules/publish", json={"note": "test", "author": "t"}, headers=marketer)
+    after = selection(client, as_role, limit=8).get_json()
+    assert after["ruleset_version"] == 1
+    assert excluded not in [item["product_id"] for item in after["items"]]

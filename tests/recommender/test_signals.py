@@ -1,0 +1,52 @@
+import numpy as np
+import pandas as pd
+
+from recommender.features import (
+    HABIT_FEATURES,
+    ProductProfile,
+    bought_matrix,
+    habit_features,
+    item_similarity,
+    item_to_item,
+)
+from recommender.habits import Habits
+from recommender.model import SelectionModel
+
+
+def events(pairs):
+    """``(row, col, day)`` purchase events as the engine's frame."""
+    return pd.DataFrame(pairs, columns=["row", "col", "day"]).astype({"day": float})
+
+
+def test_horizon_chance_grows_with_the_members_repurchase_rate():
+    # Member 0 buys product 0 weekly, member 1 twice in the same 70 days.
+    weekly = [(0, 0, d) for d in range(0, 70, 7)]
+    rare = [(1, 0, 0), (1, 0, 63)]
+    habits = Habits.from_events(events(weekly + rare + [(2, 1, 5)]), (3, 2), 70.0)
+    profile = ProductProfile.from_habits(habits, np.full(2, -1), np.full(2, -1))
+    positions = np.arange(len(habits.indices))
+    features = habit_features(habits, positions, 70.0, profile, np.zeros(len(positions)))
+    chance = features[:, HABIT_FEATURES.index("log_horizon_chance")]
+    assert chance[0] > chance[1]
+    assert (chance <= 0).all()
+
+
+def test_item_to_item_scores_the_products_bought_with_the_members_own():
+    # Products 0 and 1 go together, product 2 goes alone.
+    pairs = [(m, p, 1) for m in range(4) for p in (0, 1)] + [(4, 2, 1), (5, 0, 1)]
+    habits = Habits.from_events(events(pairs), (6, 3), 2.0)
+    scores = item_to_item(bought_matrix(habits), item_similarity(habits)).toarray()
+    assert scores[5, 1] > 0
+    assert scores[5, 2] == 0
+
+
+def test_models_saved_before_the_new_signals_still_load(model):
+    arrays = model.to_arrays()
+    for name in ("similarity_data", "similarity_indices", "similarity_indptr"):
+        del arrays[name]
+    del arrays["product_repurchase_rate"]
+    arrays["habit_weights"] = np.r_[model.habit_weights_[:-2], model.habit_intercept_]
+    arrays["discovery_weights"] = np.r_[model.discovery_weights_[:-1], 0.0]
+    loaded = SelectionModel.from_arrays(arrays, model.get_params())
+    scores = loaded.scores(np.arange(3))
+    assert np.isfinite(scores).all()
