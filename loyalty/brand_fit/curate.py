@@ -106,14 +106,50 @@ def _pick_with_growing_shortlist(moved, scores, candidate, rules: BlockRules, n:
     size = min(total, SHORTLIST_FACTOR * n + SHORTLIST_EXTRA)
     quotas = [math.ceil(p.share * n) for p in rules.promotions]
     result = pick(moved, scores, candidate, rules, n, size, quotas, np.arange(len(moved)))
-    counts = candidate.sum(axis=1)
-    # Limits can reject much of a shortlist: members left short while candidates remain
-    # beyond it get a longer one (rare; the loop is over rounds, not members).
-    while size < total:
+    # Limits can reject much of a shortlist (a boosted brand with a limit per brand). Members
+    # left short drop the other products of every group their selection has filled, and pick
+    # again from a shortlist of the same size; only when that frees nothing does it grow.
+    # The loop is over rounds, not members.
+    while True:
+        counts = candidate.sum(axis=1)
         short = np.flatnonzero(((result.products >= 0).sum(axis=1) < n) & (counts > size))
         if not len(short):
             break
-        size = min(total, size * 4)
+        if not _drop_full_groups(moved, candidate, rules, result.products, short):
+            if size >= total:
+                break
+            size = min(total, size * 4)
         again = pick(moved, scores, candidate, rules, n, size, quotas, short)
         result.products[short], result.scores[short] = again.products, again.scores
     return result
+
+
+def _drop_full_groups(moved, candidate, rules: BlockRules, chosen, short) -> bool:
+    """Take the products of groups a member's selection has filled out of their candidates.
+
+    Returns whether any candidate was dropped.
+    """
+    picked = chosen[short]
+    is_picked = np.zeros((len(short), moved.shape[1]), dtype=bool)
+    rows, ranks = np.nonzero(picked >= 0)
+    is_picked[rows, picked[rows, ranks]] = True
+    dropped = False
+    for limit in rules.limits:
+        counted = limit.products if limit.products.ndim == 1 else limit.products[short]
+        codes = np.where(counted, limit.groups, -1)  # (n,) or (m_short, n)
+        codes = np.broadcast_to(codes, is_picked.shape)
+        in_group = np.zeros((len(short), int(limit.groups.max(initial=-1)) + 2), dtype=np.int32)
+        member_rows, products = np.nonzero(is_picked & (codes >= 0))
+        np.add.at(in_group, (member_rows, codes[member_rows, products]), 1)
+        full = (in_group >= limit.max) & limit.members[short][:, None]
+        full[:, -1] = False  # the column of code -1: not counted
+        drop = np.take_along_axis(full, codes, axis=1) & ~is_picked & candidate[short]
+        if drop.any():
+            dropped = True
+            block = candidate[short]
+            block[drop] = False
+            candidate[short] = block
+            values = moved[short]
+            values[drop] = -np.inf
+            moved[short] = values
+    return dropped
