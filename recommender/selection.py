@@ -61,22 +61,11 @@ def product_names(model: SelectionModel, products: pd.DataFrame | None) -> np.nd
     return np.append(names.astype(str).to_numpy(), "")
 
 
-def recommend(
-    model: SelectionModel,
-    member_ids=None,
-    *,
-    n: int = 10,
-    channel: str | None = None,
-    only_new: bool = False,
-    products: pd.DataFrame | None = None,
-    members: pd.DataFrame | None = None,
-    item_mask: np.ndarray | None = None,
-    score_offset: np.ndarray | None = None,
-    as_of=None,
-    rules: CompiledRules | None = None,
-    block_size: int = BLOCK,
-) -> pd.DataFrame:
+def recommend(model: SelectionModel, member_ids=None, **options) -> pd.DataFrame:
     """Selections of ``n`` products for members, one row per (member, rank).
+
+    ``options`` are the keyword arguments of :func:`recommend_with_changes` but
+    ``explain_rules``; with their defaults:
 
     Parameters
     ----------
@@ -112,21 +101,7 @@ def recommend(
     or ``discovery``; fallback rows have ``personalized=False``. With rules, ``score`` is the
     curated score: the log-odds moved by boosts and buries.
     """
-    selection, _ = recommend_with_changes(
-        model,
-        member_ids,
-        n=n,
-        channel=channel,
-        only_new=only_new,
-        products=products,
-        members=members,
-        item_mask=item_mask,
-        score_offset=score_offset,
-        as_of=as_of,
-        rules=rules,
-        block_size=block_size,
-    )
-    return selection
+    return recommend_with_changes(model, member_ids, **options)[0]
 
 
 def recommend_with_changes(
