@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from api.commands import data, fixtures, keys, recommender, rules, serve
+from api.commands import data, fixtures, keys, offers, recommender, rules, serve
 from api.commands.options import DATE
 from loyalty.config import Settings
 from loyalty.errors import ConfigError, InvalidInputError, LoyaltyError, NotFoundError
@@ -58,7 +58,7 @@ cli.add_command(fixtures.fixtures)
 cli.add_command(keys.keys)
 cli.add_command(rules.rules)
 cli.add_command(serve.serve)
-for command in data.COMMANDS + recommender.COMMANDS:
+for command in data.COMMANDS + recommender.COMMANDS + offers.COMMANDS + offers.GROUPS:
     cli.add_command(command)
 
 

@@ -27,9 +27,10 @@ from loyalty.brand_fit.block import rules_for_block
 from loyalty.brand_fit.compile import CompiledRules
 from loyalty.brand_fit.curate import curate
 from loyalty.formats import CHANNELS
+from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds, journey_stages
 from recommender.training import ragged_positions
 
-MEMBER_COLUMNS = ("tier", "home_store", "journey_stage", "attributes")
+MEMBER_COLUMNS = ("tier", "home_store", "attributes")
 CHANGE_COLUMNS = ["member_id", "product_id", "rule_id", "action"]
 
 
@@ -52,6 +53,8 @@ class BrandFit:
         The selection's day in the model's day numbers.
     changes : list of DataFrame or None
         When explaining, which rule removed or moved which product, per block.
+    scope : {"selection", "offers"}
+        Rules that apply to it are kept.
     """
 
     compiled: CompiledRules
@@ -61,10 +64,25 @@ class BrandFit:
     members: pd.DataFrame
     now_day: float
     changes: list[pd.DataFrame] | None = None
+    scope: str = "selection"
 
     @classmethod
-    def prepare(cls, model, compiled, channel, member_ids, members, as_of, explain=False):
-        """Align ``compiled`` with ``model`` and gather the fields of ``member_ids``."""
+    def prepare(
+        cls,
+        model,
+        compiled,
+        channel,
+        member_ids,
+        members,
+        as_of,
+        explain=False,
+        journey=DEFAULT_THRESHOLDS,
+        scope="selection",
+    ):
+        """Align ``compiled`` with ``model`` and gather the fields of ``member_ids``.
+
+        ``scope`` is what the rules are kept for: ``selection`` or ``offers``.
+        """
         if channel is None:
             compiled, channel = every_channel(compiled), CHANNELS[0]
         catalogue = pd.Index(compiled.product_ids)
@@ -73,9 +91,16 @@ class BrandFit:
         known = to_catalogue >= 0
         to_model[to_catalogue[known]] = np.flatnonzero(known)
         now_day = model.now_day(as_of)
-        fields = member_fields(model, member_ids, members, compiled.day, now_day)
+        fields = member_fields(model, member_ids, members, compiled.day, now_day, journey)
         return cls(
-            compiled, channel, to_catalogue, to_model, fields, now_day, [] if explain else None
+            compiled,
+            channel,
+            to_catalogue,
+            to_model,
+            fields,
+            now_day,
+            [] if explain else None,
+            scope,
         )
 
     def select(self, model, scores: np.ndarray, at: np.ndarray, rows: np.ndarray, n: int):
@@ -93,7 +118,7 @@ class BrandFit:
             in_catalogue[:, self.to_catalogue[known]] = scores[:, known]
         times, days = self.history(model, rows)
         fields = self.members.iloc[at]
-        block = rules_for_block(self.compiled, fields, self.channel, "selection", times, days)
+        block = rules_for_block(self.compiled, fields, self.channel, self.scope, times, days)
         base = base_rate(in_catalogue) if block.promotions else np.zeros(len(at), np.float32)
         in_catalogue -= base[:, None]
         curation = curate(in_catalogue, block, n, explain_rules=self.changes is not None)
@@ -102,6 +127,21 @@ class BrandFit:
         picked = curation.products
         columns = np.where(picked >= 0, self.to_model[np.maximum(picked, 0)], -1)
         return columns, curation.scores + base[:, None]
+
+    def discount_caps(self, model, at: np.ndarray, rows: np.ndarray, columns: np.ndarray):
+        """Highest discount percent (``max_discount`` rules) for members ``at`` on ``columns``.
+
+        ``columns`` (m, k) are model columns, -1 for none; 100 where no rule limits it.
+        """
+        times, days = self.history(model, rows)
+        fields = self.members.iloc[at]
+        block = rules_for_block(self.compiled, fields, self.channel, "offers", times, days)
+        caps = block.max_discount()
+        if caps is None:
+            return np.full(columns.shape, 100.0)
+        where = self.to_catalogue[np.maximum(columns, 0)]
+        found = caps[np.arange(len(at))[:, None], np.maximum(where, 0)].astype(np.float64)
+        return np.where((columns >= 0) & (where >= 0), found, 100.0)
 
     def history(self, model, rows: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         """``times_bought`` and ``days_since_bought`` (m, catalogue) for model ``rows``."""
@@ -147,11 +187,18 @@ class _AnyChannel:
         return np.logical_or.reduce([self._catalogue.sold_in(c) for c in CHANNELS])
 
 
-def member_fields(model, member_ids, members: pd.DataFrame | None, today: date, now_day: float):
+def member_fields(
+    model,
+    member_ids,
+    members: pd.DataFrame | None,
+    today: date,
+    now_day: float,
+    journey: JourneyThresholds = DEFAULT_THRESHOLDS,
+):
     """The member fields rules read, one row per id (absent values match no condition).
 
-    ``age`` is counted from ``birth_year`` to ``today``; ``days_since_last_purchase`` from the
-    model's history to the selection's day.
+    ``age`` is counted from ``birth_year`` to ``today``; ``days_since_last_purchase`` and
+    ``journey_stage`` from the model's history to the selection's day.
     """
     ids = np.asarray(member_ids).astype(str)
     fields = pd.DataFrame({"member_id": ids})
@@ -164,11 +211,32 @@ def member_fields(model, member_ids, members: pd.DataFrame | None, today: date, 
         if "birth_year" in table.columns:
             born = pd.to_numeric(table["birth_year"], errors="coerce").astype(float)
             fields["age"] = today.year - born.to_numpy()
-    rows = model.dataset_.member_rows(ids, missing="ignore")
-    last = np.full(len(ids), np.nan)
-    last[rows >= 0] = model.habits_.member_last_day[rows[rows >= 0]]
-    fields["days_since_last_purchase"] = now_day - last
+    rhythm = member_rhythm(model, ids)
+    fields["days_since_last_purchase"] = now_day - rhythm["last_day"]
+    fields["journey_stage"] = journey_stages(*rhythm.values(), now_day, journey)
     return fields
+
+
+def member_rhythm(model, member_ids) -> dict[str, np.ndarray]:
+    """``first_day``, ``last_day`` (NaN: never bought) and ``trips`` per member, in order."""
+    rows = model.dataset_.member_rows(np.asarray(member_ids).astype(str), missing="ignore")
+    known = rows >= 0
+    habits = model.habits_
+    rhythm = {
+        "first_day": np.full(len(rows), np.nan),
+        "last_day": np.full(len(rows), np.nan),
+        "trips": np.zeros(len(rows)),
+    }
+    for name, values in zip(
+        rhythm, (habits.member_first_day, habits.member_last_day, habits.member_trips), strict=True
+    ):
+        rhythm[name][known] = values[rows[known]]
+    return rhythm
+
+
+def member_stages(model, member_ids, as_of=None, journey=DEFAULT_THRESHOLDS) -> np.ndarray:
+    """The journey stage of each member as of ``as_of`` (see ``loyalty.journey``)."""
+    return journey_stages(*member_rhythm(model, member_ids).values(), model.now_day(as_of), journey)
 
 
 def base_rate(scores: np.ndarray) -> np.ndarray:

@@ -37,6 +37,8 @@ class Habits:
     values: dict[str, np.ndarray]
     as_of_day: float
     member_last_day: np.ndarray = field(repr=False)
+    member_first_day: np.ndarray = field(repr=False)
+    member_trips: np.ndarray = field(repr=False)
 
     @classmethod
     def from_events(cls, events: pd.DataFrame, shape: tuple[int, int], as_of_day: float) -> Habits:
@@ -66,15 +68,37 @@ class Habits:
         member_last = np.full(shape[0], np.nan)
         buyers = np.flatnonzero(np.diff(indptr))
         member_last[buyers] = np.maximum.reduceat(values["last_day"], indptr[buyers])
-        return cls(shape, indptr, cols.astype(np.int32), values, float(as_of_day), member_last)
+        event_day = np.floor(events["day"].to_numpy()).astype(np.int64)
+        member_first, member_trips = _member_trips(
+            events["row"].to_numpy(np.int64), event_day, shape[0]
+        )
+        return cls(
+            shape,
+            indptr,
+            cols.astype(np.int32),
+            values,
+            float(as_of_day),
+            member_last,
+            member_first,
+            member_trips,
+        )
 
     @classmethod
     def empty(cls, shape: tuple[int, int], as_of_day: float) -> Habits:
         """No purchases at all."""
         values = {name: np.zeros(0) for name in STATISTICS}
         indptr = np.zeros(shape[0] + 1, dtype=np.int64)
-        member_last = np.full(shape[0], np.nan)
-        return cls(shape, indptr, np.zeros(0, np.int32), values, float(as_of_day), member_last)
+        nothing = np.full(shape[0], np.nan)
+        return cls(
+            shape,
+            indptr,
+            np.zeros(0, np.int32),
+            values,
+            float(as_of_day),
+            nothing,
+            nothing.copy(),
+            np.zeros(shape[0]),
+        )
 
     @property
     def rows(self) -> np.ndarray:
@@ -117,9 +141,39 @@ class Habits:
 
         values = {n: splice(self.values[n], merged[n].to_numpy(np.float64)) for n in STATISTICS}
         indices = splice(self.indices, merged.index.to_numpy(np.int32))
-        member_last = self.member_last_day.copy()
+        member_last, member_first = self.member_last_day.copy(), self.member_first_day.copy()
+        member_trips = self.member_trips.copy()
+        # Trips after the last known one are new trips; earlier ones are counted already.
+        days = np.unique(np.floor(events["day"].to_numpy()))
+        later = (
+            days > member_last[row] if np.isfinite(member_last[row]) else np.ones_like(days, bool)
+        )
+        member_trips[row] += later.sum()
         member_last[row] = np.nanmax([member_last[row], merged["last_day"].max()])
-        return Habits(self.shape, indptr, indices, values, self.as_of_day, member_last)
+        member_first[row] = np.nanmin([member_first[row], merged["first_day"].min()])
+        return Habits(
+            self.shape,
+            indptr,
+            indices,
+            values,
+            self.as_of_day,
+            member_last,
+            member_first,
+            member_trips,
+        )
+
+    def with_new_member(self) -> Habits:
+        """A copy with one more member, who has bought nothing yet (the last row)."""
+        return Habits(
+            (self.shape[0] + 1, self.shape[1]),
+            np.append(self.indptr, self.indptr[-1]),
+            self.indices,
+            self.values,
+            self.as_of_day,
+            np.append(self.member_last_day, np.nan),
+            np.append(self.member_first_day, np.nan),
+            np.append(self.member_trips, 0.0),
+        )
 
     def to_arrays(self, prefix: str = "habits_") -> dict[str, np.ndarray]:
         """Arrays for ``np.savez``."""
@@ -127,6 +181,8 @@ class Habits:
         arrays[f"{prefix}indptr"] = self.indptr
         arrays[f"{prefix}indices"] = self.indices
         arrays[f"{prefix}member_last_day"] = self.member_last_day
+        arrays[f"{prefix}member_first_day"] = self.member_first_day
+        arrays[f"{prefix}member_trips"] = self.member_trips
         arrays[f"{prefix}meta"] = np.array([*self.shape, self.as_of_day], dtype=np.float64)
         return arrays
 
@@ -134,11 +190,34 @@ class Habits:
     def from_arrays(cls, arrays, prefix: str = "habits_") -> Habits:
         """Inverse of :meth:`to_arrays`."""
         members, products, as_of_day = arrays[f"{prefix}meta"]
+        indptr, values = arrays[f"{prefix}indptr"], {n: arrays[f"{prefix}{n}"] for n in STATISTICS}
+        if f"{prefix}member_trips" in arrays:
+            first, trips = arrays[f"{prefix}member_first_day"], arrays[f"{prefix}member_trips"]
+        else:  # saved before member trips were kept: the best bounds the pairs give
+            first, trips = np.full(int(members), np.nan), np.zeros(int(members))
+            buyers = np.flatnonzero(np.diff(indptr))
+            first[buyers] = np.minimum.reduceat(values["first_day"], indptr[buyers])
+            trips[buyers] = np.maximum.reduceat(values["trips"], indptr[buyers])
         return cls(
             (int(members), int(products)),
-            arrays[f"{prefix}indptr"],
+            indptr,
             arrays[f"{prefix}indices"],
-            {n: arrays[f"{prefix}{n}"] for n in STATISTICS},
+            values,
             float(as_of_day),
             arrays[f"{prefix}member_last_day"],
+            first,
+            trips,
         )
+
+
+def _member_trips(rows: np.ndarray, day: np.ndarray, members: int):
+    """First shopping day and number of distinct shopping days per member (NaN, 0: none)."""
+    first = day.min()
+    trips = np.unique((rows << DAY_BITS) | (day - first))
+    member, trip_day = trips >> DAY_BITS, (trips & DAY_MASK) + first
+    counts = np.bincount(member, minlength=members).astype(np.float64)
+    first_day = np.full(members, np.nan)
+    buyers = np.flatnonzero(counts)
+    starts = np.r_[0, np.cumsum(counts[buyers])[:-1]].astype(np.int64)
+    first_day[buyers] = trip_day[starts]
+    return first_day, counts

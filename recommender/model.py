@@ -298,14 +298,7 @@ class SelectionModel:
         dataset = self.dataset_
         self.dataset_ = Dataset(np.append(dataset.member_ids, member_id), dataset.product_ids)
         habits = self.habits_
-        self.habits_ = Habits(
-            (habits.shape[0] + 1, habits.shape[1]),
-            np.append(habits.indptr, habits.indptr[-1]),
-            habits.indices,
-            habits.values,
-            habits.as_of_day,
-            np.append(habits.member_last_day, np.nan),
-        )
+        self.habits_ = habits.with_new_member()
         zeros = np.zeros((1, self.factors), dtype=self._als.user_factors.dtype)
         self._als.user_factors = np.vstack([self._als.user_factors, zeros])
         self._volumes = np.append(self._volumes, 0.0)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from loyalty.brand_fit.compile import CompiledRules
+from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds
 from recommender.curation import BrandFit
 from recommender.model import SelectionModel, known_member_rows
 from recommender.ranking import mask_own, top_k
@@ -93,6 +94,10 @@ def recommend(model: SelectionModel, member_ids=None, **options) -> pd.DataFrame
         every rule that applies to the member, ``channel`` and day is kept, in personal and
         fallback selections alike (without a channel, the rules of every channel). A selection
         the rules leave short is shorter; products missing from the catalogue are never shown.
+    journey : JourneyThresholds
+        How the ``journey_stage`` rules read is worked out.
+    scope : {"selection", "offers"}
+        Which rules are kept: those that apply to selections, or to offers (offer candidates).
 
     Returns
     -------
@@ -119,6 +124,8 @@ def recommend_with_changes(
     rules: CompiledRules | None = None,
     block_size: int = BLOCK,
     explain_rules: bool = False,
+    journey: JourneyThresholds = DEFAULT_THRESHOLDS,
+    scope: str = "selection",
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """:func:`recommend`, plus which rule removed or moved which product (for previews).
 
@@ -135,7 +142,9 @@ def recommend_with_changes(
     rows = known_member_rows(model, ids)
     brand_fit = None
     if rules is not None:
-        brand_fit = BrandFit.prepare(model, rules, channel, ids, members, as_of, explain_rules)
+        brand_fit = BrandFit.prepare(
+            model, rules, channel, ids, members, as_of, explain_rules, journey, scope
+        )
     consent = _consent(ids, members)
     personal = (rows >= 0) & consent
     allowed = available_products(model, products, channel)

@@ -137,7 +137,7 @@ def rules_for_block(
         rule = compiled_rule.rule
         if channel not in rule.channels or target not in rule.applies_to:
             continue
-        in_scope = np.broadcast_to(evaluate(rule.members, _member_leaf(members)), (len(members),))
+        in_scope = np.broadcast_to(evaluate(rule.members, member_leaf(members)), (len(members),))
         if in_scope.any():
             applied.append((compiled_rule, in_scope.copy(), history.products(compiled_rule)))
     masks = segment_masks(compiled.catalogue.sold_in(channel), len(members), target, applied)
@@ -163,7 +163,7 @@ def _rows(products: np.ndarray, rows: slice) -> np.ndarray:
     return products[rows] if products.ndim == 2 else products
 
 
-def _member_leaf(members: pd.DataFrame):
+def member_leaf(members: pd.DataFrame):
     def leaf(field: str, condition) -> np.ndarray:
         column = _member_column(members, field)
         if column is None:

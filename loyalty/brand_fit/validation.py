@@ -24,11 +24,11 @@ def validate_rules(rules, source: str = "rules") -> list[Rule]:
         Naming each rule (its name, or its position when it has none), the field and what is
         allowed.
     """
-    data = _parse(rules, source) if isinstance(rules, (str, bytes)) else rules
+    data = parse_json(rules, source) if isinstance(rules, (str, bytes)) else rules
     items = data if isinstance(data, list) else [data]
     problems, loaded = [], []
     for position, item in enumerate(items, start=1):
-        label = _label(item, position)
+        label = item_label(item, position)
         if not isinstance(item, dict):
             problems.append(RowProblem(None, label, "expected a rule object {...}"))
             continue
@@ -37,7 +37,7 @@ def validate_rules(rules, source: str = "rules") -> list[Rule]:
         except ValidationError as error:
             problems += [
                 RowProblem(None, f"{label}: {path}", message)
-                for path, message in _flatten(error.messages)
+                for path, message in flatten_messages(error.messages, ALLOWED_KEYS)
             ]
     if problems:
         raise RuleValidationError(source, problems)
@@ -53,37 +53,41 @@ def rules_from_loaded(rules: list, source: str = "rules") -> list[Rule]:
     return rules
 
 
-def _parse(text, source: str):
+def parse_json(text, source: str, error=None):
+    """JSON text parsed, or ``error`` (default ``RuleValidationError``) naming line and column."""
     try:
         return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RuleValidationError(
+    except json.JSONDecodeError as problem:
+        raise (error or RuleValidationError)(
             source,
-            [RowProblem(error.lineno, None, f"not valid JSON: {error.msg} (column {error.colno})")],
+            [
+                RowProblem(
+                    problem.lineno, None, f"not valid JSON: {problem.msg} (column {problem.colno})"
+                )
+            ],
         ) from None
 
 
-def _label(item, position: int) -> str:
+def item_label(item, position: int, what: str = "rule") -> str:
     name = item.get("name") if isinstance(item, dict) else None
-    return f"rule {position} {name!r}" if isinstance(name, str) and name else f"rule {position}"
+    return f"{what} {position} {name!r}" if isinstance(name, str) and name else f"{what} {position}"
 
 
-def _flatten(messages, prefix: str = ""):
+def flatten_messages(messages, allowed: str, prefix: str = ""):
+    """``(path, message)`` pairs from marshmallow's nested messages; an unknown field's
+    message lists the ``allowed`` ones."""
     if isinstance(messages, dict):
         for key, value in messages.items():
             path = prefix if key == "_" else f"{prefix}.{key}" if prefix else str(key)
-            yield from _flatten(value, path)
+            yield from flatten_messages(value, allowed, path)
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         for message in messages:
-            yield prefix, _explain(message)
+            yield (
+                prefix,
+                f"unknown field; allowed: {allowed}" if message == "Unknown field." else message,
+            )
     else:
         yield prefix, str(messages)
-
-
-def _explain(message: str) -> str:
-    if message == "Unknown field.":
-        return f"unknown field; allowed: {ALLOWED_KEYS}"
-    return message
 
 
 def _duplicate_ids(rules: list[Rule]) -> list[RowProblem]:

@@ -1,0 +1,1 @@
+"""Benefits, campaigns and offers: what marketers define, what members receive and redeem."""

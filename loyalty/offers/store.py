@@ -1,0 +1,237 @@
+"""Benefits, campaigns, runs and offers in the database.
+
+A run's offers are written while the run is ``running``; :func:`finish_run` then makes it the
+campaign's current run in one transaction, marks the run it replaces ``replaced`` and deletes
+that run's offers (their redemptions stay). Readers see the old run or the new one, never a
+mix. A run that never finishes (a crash, Ctrl-C) stays ``running`` and is never shown; the next
+generation of the campaign deletes it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import Engine, and_, delete, insert, select, update
+
+from loyalty.offers.benefits import Benefit, make_benefit
+from loyalty.offers.campaigns import Campaign
+from loyalty.offers.errors import CampaignInputError, OfferNotFoundError
+from loyalty.offers.tables import benefits, campaigns, offer_runs, offers
+
+OFFER_COLUMNS = [c.name for c in offers.columns]
+CHUNK = 10_000
+
+
+# Benefits -----------------------------------------------------------------------------------
+
+
+def save_benefits(engine: Engine, items: list[Benefit]) -> dict[str, str]:
+    """Save benefits; one with the same id is replaced. Returns id -> ``added``/``replaced``."""
+    now = datetime.now()
+    ids = [b.id for b in items]
+    with engine.begin() as connection:
+        existing = set(
+            connection.execute(
+                select(benefits.c.benefit_id).where(benefits.c.benefit_id.in_(ids))
+            ).scalars()
+        )
+        connection.execute(delete(benefits).where(benefits.c.benefit_id.in_(ids)))
+        if items:
+            connection.execute(
+                insert(benefits),
+                [{"benefit_id": b.id, "benefit": b.to_json(), "saved_at": now} for b in items],
+            )
+    return {i: "replaced" if i in existing else "added" for i in ids}
+
+
+def list_benefits(engine: Engine) -> list[Benefit]:
+    """Every benefit, by id."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(benefits.c.benefit).order_by(benefits.c.benefit_id))
+        return [make_benefit(data) for data in rows.scalars()]
+
+
+def remove_benefit(engine: Engine, benefit_id: str) -> None:
+    """Delete one benefit; offers already made with it stay."""
+    with engine.begin() as connection:
+        gone = connection.execute(delete(benefits).where(benefits.c.benefit_id == benefit_id))
+    if gone.rowcount == 0:
+        raise OfferNotFoundError(f"no benefit {benefit_id!r}")
+
+
+# Campaigns ----------------------------------------------------------------------------------
+
+
+def create_campaign(engine: Engine, campaign: Campaign) -> Campaign:
+    """Store a new campaign; its name must be new."""
+    with engine.begin() as connection:
+        taken = connection.execute(
+            select(campaigns.c.name).where(campaigns.c.name == campaign.name)
+        ).first()
+        if taken:
+            raise CampaignInputError(f"a campaign named {campaign.name!r} exists already", "name")
+        connection.execute(
+            insert(campaigns),
+            {
+                "name": campaign.name,
+                "budget": campaign.budget,
+                "offers_per_member": campaign.offers_per_member,
+                "valid_from": campaign.valid_from,
+                "valid_until": campaign.valid_until,
+                "holdout": campaign.holdout,
+                "margin_floor": campaign.margin_floor,
+                "created_at": datetime.now(),
+            },
+        )
+    return campaign
+
+
+def list_campaigns(engine: Engine) -> list[Campaign]:
+    """Every campaign, by name."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(campaigns).order_by(campaigns.c.name)).mappings()
+        return [_campaign(row) for row in rows]
+
+
+def get_campaign(engine: Engine, name: str) -> Campaign:
+    """One campaign by name."""
+    with engine.connect() as connection:
+        row = connection.execute(select(campaigns).where(campaigns.c.name == name)).mappings()
+        found = row.first()
+    if found is None:
+        raise OfferNotFoundError(f"no campaign {name!r} (loyalty campaigns list shows them)")
+    return _campaign(found)
+
+
+def _campaign(row) -> Campaign:
+    fields = Campaign.__dataclass_fields__
+    return Campaign(**{k: v for k, v in row.items() if k in fields})
+
+
+# Runs ---------------------------------------------------------------------------------------
+
+
+def start_run(
+    engine: Engine, campaign: Campaign, as_of: date, model_version, ruleset_version
+) -> str:
+    """Open a new run of ``campaign`` (``<campaign>-r<number>``); unfinished ones are dropped."""
+    with engine.begin() as connection:
+        runs = connection.execute(
+            select(offer_runs.c.run_id, offer_runs.c.status).where(
+                offer_runs.c.campaign == campaign.name
+            )
+        ).all()
+        stale = [run_id for run_id, status in runs if status == "running"]
+        if stale:
+            connection.execute(delete(offers).where(offers.c.run_id.in_(stale)))
+            connection.execute(delete(offer_runs).where(offer_runs.c.run_id.in_(stale)))
+        number = 1 + max((int(r.rsplit("-r", 1)[1]) for r, _ in runs), default=0)
+        run_id = f"{campaign.name}-r{number:04d}"
+        connection.execute(
+            insert(offer_runs),
+            {
+                "run_id": run_id,
+                "campaign": campaign.name,
+                "status": "running",
+                "started_at": datetime.now(),
+                "as_of": as_of,
+                "model_version": model_version,
+                "ruleset_version": ruleset_version,
+            },
+        )
+    return run_id
+
+
+def write_offers(engine: Engine, rows: pd.DataFrame) -> None:
+    """Append offer rows (columns as the ``offers`` table) to their running run."""
+    records = rows[OFFER_COLUMNS].astype(object).where(rows[OFFER_COLUMNS].notna(), None)
+    records = records.to_dict("records")
+    with engine.begin() as connection:
+        for start in range(0, len(records), CHUNK):
+            connection.execute(insert(offers), records[start : start + CHUNK])
+
+
+def finish_run(engine: Engine, run_id: str, summary: dict) -> None:
+    """Make a complete run its campaign's current one, in one transaction."""
+    with engine.begin() as connection:
+        campaign = connection.execute(
+            select(offer_runs.c.campaign).where(offer_runs.c.run_id == run_id)
+        ).scalar_one()
+        previous = connection.execute(
+            select(campaigns.c.current_run).where(campaigns.c.name == campaign)
+        ).scalar_one()
+        connection.execute(
+            update(offer_runs)
+            .where(offer_runs.c.run_id == run_id)
+            .values(status="complete", finished_at=datetime.now(), summary=summary)
+        )
+        connection.execute(
+            update(campaigns).where(campaigns.c.name == campaign).values(current_run=run_id)
+        )
+        if previous is not None:
+            connection.execute(delete(offers).where(offers.c.run_id == previous))
+            connection.execute(
+                update(offer_runs).where(offer_runs.c.run_id == previous).values(status="replaced")
+            )
+
+
+def get_run(engine: Engine, run_id: str) -> dict:
+    """One run: id, campaign, status, times, versions and summary."""
+    with engine.connect() as connection:
+        row = connection.execute(select(offer_runs).where(offer_runs.c.run_id == run_id))
+        found = row.mappings().first()
+    if found is None:
+        raise OfferNotFoundError(f"no run {run_id!r}")
+    return dict(found)
+
+
+def list_runs(engine: Engine, campaign: str | None = None) -> list[dict]:
+    """Runs, newest first, of one campaign or all."""
+    query = select(offer_runs).order_by(offer_runs.c.started_at.desc(), offer_runs.c.run_id.desc())
+    if campaign is not None:
+        query = query.where(offer_runs.c.campaign == campaign)
+    with engine.connect() as connection:
+        return [dict(row) for row in connection.execute(query).mappings()]
+
+
+# Offers -------------------------------------------------------------------------------------
+
+
+def _current(query):
+    """Only offers of their campaign's current run, never the holdout's."""
+    return query.join(
+        campaigns,
+        and_(campaigns.c.name == offers.c.campaign, campaigns.c.current_run == offers.c.run_id),
+    ).where(offers.c.holdout.is_(False))
+
+
+def current_offers(
+    engine: Engine, *, member_id: str | None = None, campaign: str | None = None
+) -> pd.DataFrame:
+    """The offers members see now: current runs only, holdout left out, by member and rank."""
+    query = _current(select(offers).select_from(offers))
+    if member_id is not None:
+        query = query.where(offers.c.member_id == member_id)
+    if campaign is not None:
+        query = query.where(offers.c.campaign == campaign)
+    query = query.order_by(offers.c.member_id, offers.c.campaign, offers.c.rank)
+    with engine.connect() as connection:
+        rows = connection.execute(query).mappings().all()
+    return pd.DataFrame(rows, columns=OFFER_COLUMNS)
+
+
+def run_offers(engine: Engine, run_id: str) -> pd.DataFrame:
+    """Every offer of one run, the holdout's would-be offers included."""
+    query = select(offers).where(offers.c.run_id == run_id).order_by(offers.c.member_id)
+    with engine.connect() as connection:
+        rows = connection.execute(query.order_by(offers.c.rank)).mappings().all()
+    return pd.DataFrame(rows, columns=OFFER_COLUMNS)
+
+
+def find_offer(engine: Engine, offer_id: str) -> dict | None:
+    """One offer members can see now, by id (None when no current run has it)."""
+    query = _current(select(offers).select_from(offers)).where(offers.c.offer_id == offer_id)
+    with engine.connect() as connection:
+        found = connection.execute(query).mappings().first()
+    return None if found is None else dict(found)

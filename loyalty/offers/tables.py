@@ -1,0 +1,105 @@
+"""The tables of benefits, campaigns, runs, offers and redemptions (migration 0004)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+from loyalty.tables import metadata
+
+benefits = Table(
+    "benefits",
+    metadata,
+    Column("benefit_id", String(80), primary_key=True),
+    Column("benefit", JSON, nullable=False),
+    Column("saved_at", DateTime, nullable=False),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("budget", Float, nullable=False),
+    Column("offers_per_member", Integer, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("holdout", Float, nullable=False),
+    Column("margin_floor", Float),
+    Column("created_at", DateTime, nullable=False),
+    Column("current_run", String(100)),
+)
+
+# One batch generation of a campaign's offers; ``current_run`` of the campaign points at the
+# run members see, set only once the run is complete.
+offer_runs = Table(
+    "offer_runs",
+    metadata,
+    Column("run_id", String(100), primary_key=True),
+    Column("campaign", String(80), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("as_of", Date, nullable=False),
+    Column("model_version", String(32)),
+    Column("ruleset_version", Integer),
+    Column("summary", JSON),
+)
+
+# Offers of every run; the holdout's would-be offers are kept (``holdout``) for the uplift
+# report but never shown or redeemed.
+offers = Table(
+    "offers",
+    metadata,
+    Column("run_id", String(100), nullable=False),
+    Column("offer_id", String(40), nullable=False),
+    Column("campaign", String(80), nullable=False),
+    Column("member_id", String(64), nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("product_id", String(64), nullable=False),
+    Column("benefit_id", String(80), nullable=False),
+    Column("benefit_type", String(32), nullable=False),
+    Column("benefit_value", Float, nullable=False),
+    Column("face_value", Float, nullable=False),
+    Column("expected_value", Float, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("channels", String(32), nullable=False),
+    Column("journey_stage", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("personalized", Boolean, nullable=False),
+    Column("holdout", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("model_version", String(32)),
+    Column("ruleset_version", Integer),
+    PrimaryKeyConstraint("run_id", "offer_id"),
+    Index("ix_offers_member", "member_id"),
+    Index("ix_offers_offer", "offer_id"),
+)
+
+# A redemption keeps what was redeemed, so it outlives the run that made the offer.
+redemptions = Table(
+    "redemptions",
+    metadata,
+    Column("offer_id", String(40), primary_key=True),
+    Column("campaign", String(80), nullable=False, index=True),
+    Column("run_id", String(100), nullable=False),
+    Column("member_id", String(64), nullable=False),
+    Column("product_id", String(64), nullable=False),
+    Column("face_value", Float, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("basket_id", String(64)),
+    Column("redeemed_at", DateTime, nullable=False),
+)

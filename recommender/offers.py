@@ -1,0 +1,362 @@
+"""Personal offers: a campaign's benefits on each member's own products, within every rule.
+
+For every member the engine
+
+1. takes candidates from the member's selection under the rules that apply to offers (so an
+   excluded product is never a candidate), for any channel: ``3 x K`` products, favourites and
+   discoveries as the model ranks them;
+2. picks, for every candidate, the benefit that fits best: among the benefits the member and
+   product are eligible for (the benefit's ``members``, ``products``, ``stages`` and ``kinds``;
+   a discount within every ``max_discount`` rule, leaving at least the campaign's margin floor,
+   and below the price; free delivery only on products the web shop sells), the one whose type
+   suits the member's journey stage and the product's kind best (:data:`FIT`), then the one
+   with the lower face value;
+3. keeps each benefit's ``max_per_member`` and the campaign's ``offers_per_member`` (K), the
+   member's best offers by expected value first;
+4. spends the budget on the offers worth most (:mod:`recommender.budget`).
+
+Members in the campaign's holdout get no offer; their would-be offers (the same steps, kept
+when they would have been worth the budget) are returned with ``holdout=True`` so the report
+can compare what receivers and the holdout go on to buy.
+
+Everything above is vectorised over candidates and benefits; the only loops run over the
+benefits (a handful) and the budget's rounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from loyalty.brand_fit.block import member_leaf
+from loyalty.brand_fit.compile import CompiledRules, compile_rules
+from loyalty.brand_fit.conditions import evaluate
+from loyalty.journey import JourneyThresholds
+from loyalty.offers.benefits import DISCOUNTS, Benefit
+from loyalty.offers.campaigns import Campaign
+from loyalty.offers.identity import in_holdout, offer_ids
+from loyalty.offers.value import discount_percent, face_values, margin_after
+from recommender.budget import allocate, value_per_cost
+from recommender.curation import BrandFit
+from recommender.model import SelectionModel, known_member_rows
+from recommender.selection import recommend_with_changes
+
+CANDIDATES_PER_OFFER = 3
+
+# Benefit types by how well they fit a stage and a kind of product, best first: welcome a new
+# member with money off, grow an active one with points (on a discovery: a reason to try it),
+# win back a lapsing or lapsed one with a discount on what they really buy.
+FIT = {
+    ("new", "favourite"): ("percent_off", "amount_off", "bonus_points", "free_delivery"),
+    ("new", "discovery"): ("bonus_points", "percent_off", "free_delivery", "amount_off"),
+    ("active", "favourite"): ("points_multiplier", "bonus_points", "early_access", "percent_off"),
+    ("active", "discovery"): ("bonus_points", "points_multiplier", "early_access", "percent_off"),
+    ("lapsing", "favourite"): ("percent_off", "amount_off", "points_multiplier", "free_delivery"),
+    ("lapsing", "discovery"): ("percent_off", "bonus_points", "amount_off", "free_delivery"),
+    ("lapsed", "favourite"): ("amount_off", "percent_off", "free_delivery", "bonus_points"),
+    ("lapsed", "discovery"): ("percent_off", "amount_off", "bonus_points", "free_delivery"),
+}
+MOTIVE = {
+    "new": "Welcome",
+    "active": "Thank you for shopping with us",
+    "lapsing": "We have missed you",
+    "lapsed": "We would love to see you again",
+}
+
+
+@dataclass(frozen=True)
+class OfferContext:
+    """Everything one generation reads besides the model."""
+
+    campaign: Campaign
+    benefits: list[Benefit]
+    products: pd.DataFrame
+    members: pd.DataFrame
+    rules: CompiledRules | None
+    as_of: date
+    run_id: str
+    model_version: str | None = None
+    journey: JourneyThresholds = field(default_factory=JourneyThresholds)
+
+
+def generate_offers(model: SelectionModel, context: OfferContext, member_ids=None):
+    """A campaign's offers for ``member_ids`` (default: every member).
+
+    Returns
+    -------
+    offers : DataFrame
+        One row per offer, columns as the ``offers`` table: ``offer_id, run_id, campaign,
+        member_id, rank, product_id, benefit_id, benefit_type, benefit_value, face_value,
+        expected_value, valid_from, valid_until, channels, journey_stage, kind, personalized,
+        holdout, reason, score, model_version, ruleset_version``.
+    summary : dict
+        Counts and money: members, receivers, holdout, offers, face value against budget.
+    """
+    campaign = context.campaign
+    rules = context.rules or compile_rules([], context.products, context.as_of)
+    ids = _member_ids(context.members, member_ids)
+    benefits = [b for b in context.benefits if b.enabled]
+    k = campaign.offers_per_member
+    candidates, fields = _candidates(model, context, rules, ids, k * CANDIDATES_PER_OFFER)
+    holdout = in_holdout(ids, campaign.name, campaign.holdout)
+    chosen = _choose_benefits(candidates, fields, benefits, rules, campaign, k)
+    chosen["holdout"] = holdout[chosen["_member"].to_numpy()]
+    chosen = _spend_budget(chosen, campaign.budget)
+    offers = _offer_rows(chosen, context, rules.version)
+    return offers, _summary(offers, ids, holdout, campaign)
+
+
+def _member_ids(members: pd.DataFrame, member_ids) -> np.ndarray:
+    if member_ids is not None:
+        return np.asarray(member_ids).astype(str)
+    return members["member_id"].astype(str).to_numpy()
+
+
+def _candidates(model, context: OfferContext, rules: CompiledRules, ids, n: int):
+    """Each member's top ``n`` products under the offer rules, with stage and discount caps."""
+    as_of = pd.Timestamp(context.as_of)
+    selection, _ = recommend_with_changes(
+        model,
+        ids,
+        n=n,
+        products=context.products,
+        members=context.members,
+        rules=rules,
+        as_of=as_of,
+        journey=context.journey,
+        scope="offers",
+    )
+    caps_only = replace(
+        rules, rules=tuple(r for r in rules.rules if r.rule.effect == "max_discount")
+    )
+    brand_fit = BrandFit.prepare(
+        model, caps_only, None, ids, context.members, as_of, journey=context.journey, scope="offers"
+    )
+    member = pd.Index(ids).get_indexer(selection["member_id"])
+    selection = selection.assign(_member=member, max_discount=100.0)
+    if caps_only.rules and len(selection):
+        rows = known_member_rows(model, ids)
+        columns = model.dataset_.product_columns(selection["product_id"], missing="ignore")
+        caps = np.full(len(selection), 100.0)
+        for start in range(0, len(ids), 1024):
+            at = np.arange(start, min(start + 1024, len(ids)))
+            inside = np.flatnonzero((member >= start) & (member < at[-1] + 1))
+            grid = np.full((len(at), n), -1, dtype=np.int64)
+            slot = selection["rank"].to_numpy()[inside] - 1
+            grid[member[inside] - start, slot] = columns[inside]
+            found = brand_fit.discount_caps(model, at, rows[at], grid)
+            caps[inside] = found[member[inside] - start, slot]
+        selection["max_discount"] = caps
+    return selection, brand_fit.members
+
+
+def _choose_benefits(candidates, fields, benefits, rules: CompiledRules, campaign, k: int):
+    """The member's ``k`` offers: candidates in the member's order, each with its best benefit.
+
+    A candidate whose best benefit has reached its ``max_per_member`` gets its next best; a
+    candidate without an eligible benefit is left out.
+    """
+    if not benefits or candidates.empty:
+        return candidates.iloc[0:0].assign(_benefit=pd.Series(dtype=np.int64))
+    catalogue = rules.catalogue
+    at = pd.Index(catalogue.product_ids).get_indexer(candidates["product_id"])
+    price = catalogue.column("price").to_numpy(np.float64)[at]
+    candidates = candidates.assign(
+        expected_value=(_chance(candidates) * np.nan_to_num(price)).round(4),
+        journey_stage=fields["journey_stage"].to_numpy()[candidates["_member"]].astype(str),
+        _price=price,
+        _at=at,
+    )
+    order = _member_order(candidates)
+    candidates = candidates.iloc[order].reset_index(drop=True)
+    keys = _benefit_keys(candidates, fields, benefits, rules, campaign)
+    benefit = _assign(candidates["_member"].to_numpy(), keys, benefits)
+    chosen = candidates[benefit >= 0].copy()
+    chosen["_benefit"] = benefit[benefit >= 0]
+    chosen = chosen[chosen.groupby("_member").cumcount().to_numpy() < k]
+    picked = chosen["_benefit"].to_numpy()
+    chosen["benefit_type"] = np.array([benefits[i].type for i in picked], dtype=object)
+    chosen["benefit_value"] = np.array([benefits[i].value for i in picked], dtype=np.float64)
+    chosen["face_value"] = face_values(
+        chosen["benefit_type"].to_numpy(), chosen["benefit_value"].to_numpy(), chosen["_price"]
+    )
+    web = catalogue.sold_in("web")[chosen["_at"]]
+    store = catalogue.sold_in("store")[chosen["_at"]]
+    sold = np.where(web & store, "store;web", np.where(web, "web", "store"))
+    chosen["channels"] = np.where(chosen["benefit_type"] == "free_delivery", "web", sold)
+    return chosen
+
+
+def _member_order(candidates: pd.DataFrame) -> np.ndarray:
+    """Favourites and discoveries taken in turn, each by expected value (a favourite first).
+
+    Offers are drawn from both: a member offered three products gets two favourites and a
+    discovery when the rules and benefits allow, not three favourites because favourites are
+    always more likely to be bought.
+    """
+    by_value = candidates.sort_values(
+        ["_member", "expected_value", "rank"], ascending=[True, False, True], kind="stable"
+    )
+    turn = by_value.groupby(["_member", "kind"]).cumcount()
+    second = (by_value["kind"] != "favourite").to_numpy(np.int64)
+    order = np.lexsort((second, turn.to_numpy(), by_value["_member"].to_numpy()))
+    return by_value.index.to_numpy()[order]
+
+
+def _benefit_keys(candidates, fields, benefits, rules: CompiledRules, campaign) -> np.ndarray:
+    """(candidates, benefits) preference: fit, then lower face value; ``-inf``: not eligible."""
+    catalogue = rules.catalogue
+    at, price = candidates["_at"].to_numpy(), candidates["_price"].to_numpy()
+    margin = catalogue.column("margin_pct").to_numpy(np.float64)[at]
+    on_web = catalogue.sold_in("web")[at]
+    member = candidates["_member"].to_numpy()
+    stage = candidates["journey_stage"].to_numpy().astype(str)
+    kind = candidates["kind"].to_numpy().astype(str)
+    leaf = member_leaf(fields)
+    keys = np.full((len(candidates), len(benefits)), -np.inf)
+    for index, benefit in enumerate(benefits):
+        types = np.full(len(candidates), benefit.type)
+        value = np.full(len(candidates), benefit.value)
+        eligible = (
+            np.isin(stage, benefit.stages)
+            & np.isin(kind, benefit.kinds)
+            & np.broadcast_to(evaluate(benefit.members, leaf), (len(fields),))[member]
+            & rules.product_mask(benefit.products)[at]
+        )
+        if benefit.type in DISCOUNTS:
+            cut = discount_percent(types, value, price)
+            eligible &= (cut <= candidates["max_discount"].to_numpy() + 1e-9) & (cut < 100)
+            if campaign.margin_floor is not None:
+                eligible &= margin_after(margin, cut) >= campaign.margin_floor - 1e-9
+        if benefit.type == "free_delivery":
+            eligible &= on_web
+        face = face_values(types, value, price)
+        fit = _fit(stage, kind, benefit.type)
+        keys[:, index] = np.where(eligible, fit * 1e9 - face - index * 1e-6, -np.inf)
+    return keys
+
+
+def _assign(member: np.ndarray, keys: np.ndarray, benefits: list[Benefit]) -> np.ndarray:
+    """Best benefit per candidate (-1: none) keeping every ``max_per_member``.
+
+    Candidates come in the members' order; in each round every candidate still without a
+    benefit takes its best remaining one, the first ones of a member first, and those past the
+    benefit's limit for that member try their next best in the next round.
+    """
+    keys = keys.copy()
+    limit = np.array([b.max_per_member for b in benefits])
+    benefit = np.full(len(member), -1, dtype=np.int64)
+    used = np.zeros((member.max() + 1 if len(member) else 0, len(benefits)), dtype=np.int64)
+    for _ in range(len(benefits)):
+        waiting = np.flatnonzero((benefit < 0) & np.isfinite(keys).any(axis=1))
+        if len(waiting) == 0:
+            break
+        best = keys[waiting].argmax(axis=1)
+        pair = pd.Series(member[waiting] * len(benefits) + best)
+        place = pair.groupby(pair.to_numpy()).cumcount().to_numpy()
+        fits = used[member[waiting], best] + place < limit[best]
+        benefit[waiting[fits]] = best[fits]
+        np.add.at(used, (member[waiting[fits]], best[fits]), 1)
+        keys[waiting[~fits], best[~fits]] = -np.inf
+    return benefit
+
+
+def _chance(candidates: pd.DataFrame) -> np.ndarray:
+    """The model's chance that the member buys the product (scores are log-odds).
+
+    Non-personalised candidates have popularity scores, not log-odds: they are taken to be as
+    likely as the median personal candidate (0.5 when there is none).
+    """
+    personal = candidates["personalized"].to_numpy(dtype=bool)
+    chance = 0.5 + 0.5 * np.tanh(0.5 * candidates["score"].to_numpy(np.float64))
+    typical = float(np.median(chance[personal])) if personal.any() else 0.5
+    return np.where(personal, chance, typical)
+
+
+def _fit(stage: np.ndarray, kind: np.ndarray, benefit_type: str) -> np.ndarray:
+    """How well a benefit type fits each (stage, kind): higher is better, never 0.
+
+    Types not listed for a pair still fit, after the listed ones.
+    """
+    fit = np.ones(len(stage), dtype=np.int64)
+    for (for_stage, for_kind), order in FIT.items():
+        if benefit_type in order:
+            rank = len(order) - order.index(benefit_type) + 1
+            fit[(stage == for_stage) & (kind == for_kind)] = rank
+    return fit
+
+
+def _spend_budget(chosen: pd.DataFrame, budget: float) -> pd.DataFrame:
+    """Receivers' offers the budget pays for; the holdout's offers that would have been paid."""
+    if chosen.empty:
+        return chosen
+    ratio = value_per_cost(chosen["expected_value"].to_numpy(), chosen["face_value"].to_numpy())
+    receivers = ~chosen["holdout"].to_numpy()
+    paid = np.zeros(len(chosen), dtype=bool)
+    paid[receivers] = allocate(ratio[receivers], chosen["face_value"].to_numpy()[receivers], budget)
+    dropped = receivers & ~paid
+    # The holdout keeps what the budget would have paid for: offers at least as good as the
+    # best offer the budget left out.
+    cutoff = ratio[dropped].max() if dropped.any() else -np.inf
+    kept = paid | (~receivers & (ratio > cutoff))
+    return chosen[kept]
+
+
+def _offer_rows(chosen: pd.DataFrame, context: OfferContext, ruleset_version) -> pd.DataFrame:
+    campaign = context.campaign
+    benefit_ids = np.array([b.id for b in context.benefits if b.enabled], dtype=object)
+    benefit = benefit_ids[chosen["_benefit"].to_numpy()] if len(chosen) else benefit_ids[:0]
+    stage = chosen["journey_stage"].to_numpy().astype(str)
+    motive = pd.Series(stage).map(MOTIVE).to_numpy(dtype=object)
+    offers = pd.DataFrame(
+        {
+            "offer_id": offer_ids(
+                campaign.name, chosen["member_id"], chosen["product_id"], benefit
+            ),
+            "run_id": context.run_id,
+            "campaign": campaign.name,
+            "member_id": chosen["member_id"].to_numpy(),
+            "rank": chosen.groupby("_member").cumcount().to_numpy() + 1,
+            "product_id": chosen["product_id"].to_numpy(),
+            "benefit_id": benefit,
+            "benefit_type": chosen["benefit_type"].to_numpy(),
+            "benefit_value": chosen["benefit_value"].to_numpy(),
+            "face_value": chosen["face_value"].to_numpy(),
+            "expected_value": chosen["expected_value"].to_numpy(),
+            "valid_from": campaign.valid_from,
+            "valid_until": campaign.valid_until,
+            "channels": chosen["channels"].to_numpy(),
+            "journey_stage": stage,
+            "kind": chosen["kind"].to_numpy(),
+            "personalized": chosen["personalized"].to_numpy(dtype=bool),
+            "holdout": chosen["holdout"].to_numpy(dtype=bool),
+            "reason": motive + ". " + chosen["reason"].to_numpy(dtype=object),
+            "score": chosen["score"].to_numpy(np.float64).round(4),
+            "model_version": context.model_version,
+            "ruleset_version": ruleset_version,
+        }
+    )
+    return offers.reset_index(drop=True)
+
+
+def _summary(offers: pd.DataFrame, ids, holdout, campaign: Campaign) -> dict:
+    issued = offers[~offers["holdout"]]
+    spent = float(issued["face_value"].sum())
+    return {
+        "members": len(ids),
+        "holdout_members": int(holdout.sum()),
+        "members_with_offers": int(issued["member_id"].nunique()),
+        "offers": len(issued),
+        "holdout_offers": int(offers["holdout"].sum()),
+        "face_value": round(spent, 2),
+        "budget": campaign.budget,
+        "budget_used": round(spent / campaign.budget, 4) if campaign.budget else 0.0,
+        "by_stage": {str(k): int(v) for k, v in issued["journey_stage"].value_counts().items()},
+        "by_benefit_type": {
+            str(k): int(v) for k, v in issued["benefit_type"].value_counts().items()
+        },
+        "products": int(issued["product_id"].nunique()),
+    }
