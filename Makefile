@@ -31,6 +31,13 @@ run: $(VENV)/.installed
 	  $(LOYALTY) rules add docs/examples/brand-fit-rules.json && \
 	  $(LOYALTY) rules publish --note "demo rules" --author demo; }
 	$(LOYALTY) recommend M000001 --n 5
+	$(LOYALTY) benefits add docs/examples/benefits.json
+	$(LOYALTY) campaigns list | grep -q '^demo-weekly:' || $(LOYALTY) campaigns create demo-weekly \
+	  --budget 5000 --offers-per-member 3 --holdout 0.05 --margin-floor 10 \
+	  --valid-from $$($(BIN)/python -c 'import datetime as d; print(d.date.today())') \
+	  --valid-until $$($(BIN)/python -c 'import datetime as d; print(d.date.today() + d.timedelta(27))')
+	$(LOYALTY) generate-offers --campaign demo-weekly
+	$(LOYALTY) offers show M000001
 	@test -s $(DATA)/demo-keys.txt || for role in channel marketer admin; do \
 	  printf '%-9s %s\n' $$role "$$($(LOYALTY) keys create --role $$role \
 	    --name demo-$$role-$$(date +%s) | tail -n 1)"; \

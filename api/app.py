@@ -13,6 +13,8 @@ from flask import Flask
 
 from api.http import (
     auth,
+    benefits,
+    campaigns,
     database,
     docs,
     engine,
@@ -21,6 +23,7 @@ from api.http import (
     imports,
     members,
     metrics,
+    offers,
     products,
     rules,
     schemas,
@@ -64,6 +67,9 @@ BLUEPRINTS = (
     data_status.blp,
     selections.blp,
     rules.blp,
+    offers.blp,
+    benefits.blp,
+    campaigns.blp,
 )
 
 

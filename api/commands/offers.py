@@ -240,7 +240,7 @@ def show_offers(settings, member_id: str, channel: str | None) -> None:
         held = store.current_offers(engine, member_id=member_id)
     if channel is not None:
         held = held[held["channels"].str.split(";").apply(lambda c: channel in c)]
-    write_rows(held[EXPORT_COLUMNS], None)
+    write_rows(held[[*EXPORT_COLUMNS, "redeemed_at"]], None)
 
 
 @offers.command("redeem")

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from loyalty.db import DatabaseUnavailableError
 from loyalty.errors import ConfigError, InvalidInputError, LoyaltyError, NotFoundError
+from loyalty.offers.errors import OfferRefusedError
 from recommender.errors import ModelNotFoundError, RecommenderError, UnknownMemberError
 
 # Most specific first: the first class an error is an instance of gives its status.
@@ -22,6 +23,7 @@ STATUS_OF_ERROR: list[tuple[type[Exception], int]] = [
     (InvalidInputError, 422),
     (NotFoundError, 404),
     (UnknownMemberError, 404),
+    (OfferRefusedError, 409),
     (DatabaseUnavailableError, 503),
     (ModelNotFoundError, 503),
     (ConfigError, 500),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.http.schemas import Moment
+
 NOTE = validate.Length(min=1, max=500)
 AUTHOR = validate.Length(min=1, max=100)
 
@@ -46,7 +48,7 @@ class RuleSetInfo(Schema):
     """One published rule set."""
 
     version = fields.Integer(required=True)
-    published_at = fields.DateTime(required=True)
+    published_at = Moment(required=True)
     author = fields.String(required=True)
     note = fields.String(required=True)
     rules = fields.Integer(required=True, metadata={"description": "How many rules."})

@@ -10,6 +10,15 @@ from loyalty.formats import ItemList, MemberRow, ProductRow
 ID = validate.Length(min=1, max=64)
 
 
+class Moment(fields.DateTime):
+    """A moment stored as the server's local time, sent with its UTC offset (RFC 3339)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.astimezone()
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 def init_app(api) -> None:
     """Teach the OpenAPI document the domain's own field types."""
     api.ma_plugin.converter.add_attribute_function(item_list2property)

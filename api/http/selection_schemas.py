@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from loyalty.formats import CHANNELS
+from loyalty.journey import STAGES
 
 
 class SelectionQuery(Schema):
@@ -35,6 +36,11 @@ class Selection(Schema):
 
     member_id = fields.String(required=True)
     channel = fields.String(allow_none=True)
+    journey_stage = fields.String(
+        required=True,
+        validate=validate.OneOf(STAGES),
+        metadata={"description": "From the member's own purchase rhythm."},
+    )
     personalized = fields.Boolean(
         required=True,
         metadata={"description": "False: no history or no consent; popular in the segment."},

@@ -12,6 +12,7 @@ from api.http.engine import serving_engine
 from api.http.selection_schemas import Selection, SelectionQuery
 from loyalty.catalog_store import find_member
 from loyalty.clock import today
+from recommender.curation import member_stages
 from recommender.selection import recommend
 
 ITEM_COLUMNS = ["rank", "product_id", "name", "score", "kind", "reason"]
@@ -50,11 +51,13 @@ class MemberSelection(MethodView):
             rules=rules,
             as_of=pd.Timestamp(day),
         )
+        stage = member_stages(model, [member_id], pd.Timestamp(day), get_settings().journey)[0]
         names = products.set_index("product_id")["name"]
         items = rows.assign(name=names.reindex(rows["product_id"]).to_numpy())
         return {
             "member_id": member_id,
             "channel": query.get("channel"),
+            "journey_stage": stage,
             "personalized": bool(items["personalized"].all()) if len(items) else False,
             "model_version": version,
             "ruleset_version": None if rules is None else rules.version,

@@ -9,6 +9,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from loyalty.brand_fit.schema import SLUG
 from loyalty.brand_fit.validation import flatten_messages
+from loyalty.errors import RowProblem
 from loyalty.offers.errors import CampaignInputError
 
 
@@ -72,7 +73,8 @@ def make_campaign(data: dict) -> Campaign:
     try:
         loaded = CampaignSchema().load(data)
     except ValidationError as error:
-        problems = list(flatten_messages(error.messages, ", ".join(CampaignSchema().fields)))
-        path, message = problems[0]
-        raise CampaignInputError(message, path) from None
+        found = list(flatten_messages(error.messages, ", ".join(CampaignSchema().fields)))
+        (path, message), *more = found
+        rest = [RowProblem(None, p, m) for p, m in more]
+        raise CampaignInputError(message, path, rest) from None
     return Campaign(**loaded)

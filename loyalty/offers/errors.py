@@ -18,12 +18,13 @@ class BenefitValidationError(InvalidInputError):
 
 
 class CampaignInputError(InvalidInputError):
-    """A campaign that cannot be created or generated as asked."""
+    """A campaign that cannot be created or generated as asked; names each field at fault."""
 
-    def __init__(self, message: str, field: str | None = None):
-        self.source, self.total = "campaign", 1
-        self.problems = [RowProblem(None, field, message)]
-        LoyaltyError.__init__(self, f"{field}: {message}" if field else message)
+    def __init__(self, message: str, field: str | None = None, more: list[RowProblem] = ()):
+        self.source = "campaign"
+        self.problems = [RowProblem(None, field, message), *more]
+        self.total = len(self.problems)
+        LoyaltyError.__init__(self, "; ".join(p.describe("campaign") for p in self.problems))
 
 
 class OfferNotFoundError(NotFoundError):

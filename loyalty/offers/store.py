@@ -17,7 +17,7 @@ from sqlalchemy import Engine, and_, delete, insert, select, update
 from loyalty.offers.benefits import Benefit, make_benefit
 from loyalty.offers.campaigns import Campaign
 from loyalty.offers.errors import CampaignInputError, OfferNotFoundError
-from loyalty.offers.tables import benefits, campaigns, offer_runs, offers
+from loyalty.offers.tables import benefits, campaigns, offer_runs, offers, redemptions
 
 OFFER_COLUMNS = [c.name for c in offers.columns]
 CHUNK = 10_000
@@ -209,8 +209,12 @@ def _current(query):
 def current_offers(
     engine: Engine, *, member_id: str | None = None, campaign: str | None = None
 ) -> pd.DataFrame:
-    """The offers members see now: current runs only, holdout left out, by member and rank."""
-    query = _current(select(offers).select_from(offers))
+    """The offers members see now: current runs only, holdout left out, by member and rank.
+
+    Columns as the ``offers`` table plus ``redeemed_at`` (None while not redeemed).
+    """
+    joined = offers.outerjoin(redemptions, redemptions.c.offer_id == offers.c.offer_id)
+    query = _current(select(offers, redemptions.c.redeemed_at).select_from(joined))
     if member_id is not None:
         query = query.where(offers.c.member_id == member_id)
     if campaign is not None:
@@ -218,7 +222,7 @@ def current_offers(
     query = query.order_by(offers.c.member_id, offers.c.campaign, offers.c.rank)
     with engine.connect() as connection:
         rows = connection.execute(query).mappings().all()
-    return pd.DataFrame(rows, columns=OFFER_COLUMNS)
+    return pd.DataFrame(rows, columns=[*OFFER_COLUMNS, "redeemed_at"])
 
 
 def run_offers(engine: Engine, run_id: str) -> pd.DataFrame:

@@ -1,0 +1,116 @@
+"""``/v1/members/{id}/offers`` and ``/v1/offers/{id}/redeem``: offers as channels show and
+redeem them, the same offers (same ids) in the store and on the web."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.http.auth import CHANNEL_READ, CHANNEL_WRITE, requires
+from api.http.database import get_engine, get_settings
+from api.http.engine import serving_engine
+from api.http.offer_schemas import MemberOffers, OfferQuery, RedeemRequest, Redemption
+from loyalty.catalog_store import find_member
+from loyalty.clock import today
+from loyalty.offers.redemption import redeem_offer
+from recommender.curation import member_stages
+from recommender.member_offers import member_offers
+
+blp = Blueprint(
+    "offers",
+    __name__,
+    url_prefix="/v1",
+    description="Personal offers: what a member holds now, and redeeming one.",
+)
+
+
+@blp.route("/members/<string(maxlength=64):member_id>/offers")
+class MemberOffersById(MethodView):
+    """One member's offers."""
+
+    @requires(blp, *CHANNEL_READ)
+    @blp.arguments(OfferQuery, location="query")
+    @blp.response(200, MemberOffers)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    def get(self, query: dict, member_id: str):
+        """The member's current offers in every campaign, for a channel.
+
+        Offers come from each campaign's current run (``source: run``). When no campaign valid
+        today has a run yet, they are made for this request (``source: on_the_fly``): each
+        campaign's budget shared equally by all members, not stored, not redeemable.
+        """
+        engine, settings = get_engine(), get_settings()
+        member = find_member(engine, member_id)
+        day = today(settings)
+        serving = serving_engine()
+        version, model, products = serving.current()
+        rules = serving.rules(day)
+        held = member_offers(
+            engine,
+            model,
+            member,
+            day,
+            products=products,
+            rules=rules,
+            model_version=version,
+            journey=settings.journey,
+        )
+        offers = _for_channel(held.offers, query.get("channel")).head(query["limit"])
+        stage = member_stages(model, [member_id], pd.Timestamp(day), settings.journey)[0]
+        return {
+            "member_id": member_id,
+            "channel": query.get("channel"),
+            "journey_stage": stage,
+            "personalized": bool(offers["personalized"].all()) if len(offers) else False,
+            "model_version": version,
+            "ruleset_version": None if rules is None else rules.version,
+            "source": held.source,
+            "offers": _offer_items(offers, products),
+        }
+
+
+@blp.route("/offers/<string(maxlength=40):offer_id>/redeem")
+class Redeem(MethodView):
+    """Redeeming an offer."""
+
+    @requires(blp, *CHANNEL_WRITE)
+    @blp.arguments(RedeemRequest)
+    @blp.response(200, Redemption)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, redemption: dict, offer_id: str):
+        """Redeem an offer once; the same redemption again (channel, basket) is replayed.
+
+        409 when the offer expired, is not valid yet, is not sold in the channel or was
+        redeemed already in another channel or basket; 404 when no current run holds it
+        (offers made on the fly cannot be redeemed).
+        """
+        return redeem_offer(
+            get_engine(),
+            offer_id,
+            redemption["channel"],
+            today(get_settings()),
+            redemption.get("basket_id"),
+        )
+
+
+def _for_channel(offers: pd.DataFrame, channel: str | None) -> pd.DataFrame:
+    """Only offers ``channel`` can honour (every offer without a channel)."""
+    if channel is None:
+        return offers
+    sold_in = np.array([channel in sold.split(";") for sold in offers["channels"]], dtype=bool)
+    return offers[sold_in]
+
+
+def _offer_items(offers: pd.DataFrame, products: pd.DataFrame) -> list[dict]:
+    """Offers as the response lists them, with the product's name; missing values as None."""
+    names = products.set_index("product_id")["name"]
+    items = offers.assign(
+        name=names.reindex(offers["product_id"]).to_numpy(),
+        channels=[sold.split(";") for sold in offers["channels"]],
+        redeemed=offers["redeemed_at"].notna(),
+    )
+    return items.astype(object).where(items.notna(), None).to_dict("records")
