@@ -19,6 +19,7 @@ from api.http import (
     docs,
     engine,
     errors,
+    events,
     health,
     imports,
     members,
@@ -68,6 +69,7 @@ BLUEPRINTS = (
     selections.blp,
     rules.blp,
     offers.blp,
+    events.blp,
     benefits.blp,
     campaigns.blp,
 )

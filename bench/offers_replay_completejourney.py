@@ -43,14 +43,15 @@ HOLDOUT = 0.05
 BUDGET = 1e12  # large enough never to bind
 # A realistic benefit set: a welcome for new members, points for active ones, money off their
 # favourites to win back lapsing and lapsed ones, bonus points to try a discovery. CJ has no
-# margins, so the campaign has no margin floor.
+# margins, so the campaign has no margin floor. The stage's main benefit is not capped below K
+# (a cap of 3 left active members with 3 offers when discoveries were not among candidates).
 BENEFITS = [
     {
         "name": "Welcome ten percent",
         "type": "percent_off",
         "value": 10,
         "stages": ["new"],
-        "max_per_member": 3,
+        "max_per_member": 10,
     },
     {
         "name": "Welcome bonus",
@@ -65,7 +66,7 @@ BENEFITS = [
         "value": 2,
         "stages": ["active"],
         "kinds": ["favourite"],
-        "max_per_member": 3,
+        "max_per_member": 10,
     },
     {
         "name": "Try it bonus",
@@ -81,7 +82,7 @@ BENEFITS = [
         "value": 20,
         "stages": ["lapsing", "lapsed"],
         "kinds": ["favourite"],
-        "max_per_member": 3,
+        "max_per_member": 10,
     },
     {
         "name": "Missed you two off",
@@ -136,10 +137,16 @@ def complete_journey(cutoff: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def bought_rate(pairs: pd.DataFrame, bought: pd.DataFrame) -> tuple[float, int]:
     """Share of (member_id, product_id) pairs found in ``bought``, and the number of hits."""
+    rate, hits, _ = bought_with_spend(pairs, bought)
+    return rate, hits
+
+
+def bought_with_spend(pairs: pd.DataFrame, bought: pd.DataFrame) -> tuple[float, int, float]:
+    """:func:`bought_rate` plus the spend on the pairs bought (``amount``), per pair offered."""
     if len(pairs) == 0:
-        return 0.0, 0
-    hits = int(pairs.merge(bought, on=["member_id", "product_id"], how="inner").shape[0])
-    return hits / len(pairs), hits
+        return 0.0, 0, 0.0
+    found = pairs[["member_id", "product_id"]].merge(bought, on=["member_id", "product_id"])
+    return len(found) / len(pairs), len(found), float(found["amount"].sum()) / len(pairs)
 
 
 def popular_offers(
@@ -177,7 +184,7 @@ def replay(cutoff: str, k: int, budget: float | None) -> dict:
     before = transactions[transactions["timestamp"] < cut]
     end = cut + pd.Timedelta(days=WINDOW_DAYS)
     after = transactions[(transactions["timestamp"] >= cut) & (transactions["timestamp"] < end)]
-    bought = after[["member_id", "product_id"]].drop_duplicates()
+    bought = after.groupby(["member_id", "product_id"], as_index=False)["amount"].sum()
     owned = before[["member_id", "product_id"]].drop_duplicates()
     households = np.sort(before["member_id"].unique())
     members = pd.DataFrame(
@@ -212,14 +219,14 @@ def replay(cutoff: str, k: int, budget: float | None) -> dict:
     offers, summary, timings["generate"] = campaign_offers(BUDGET if budget is None else budget)
     receivers = offers[~offers["holdout"]]
     holdout = offers[offers["holdout"]]
-    engine_rate, engine_hits = bought_rate(receivers, bought)
+    engine_rate, engine_hits, engine_spend = bought_with_spend(receivers, bought)
     holdout_rate, _ = bought_rate(holdout, bought)
 
     recent = before[before["timestamp"] >= cut - pd.Timedelta(weeks=POPULAR_WEEKS)]
     counts = recent["product_id"].value_counts()
     wanted = receivers.groupby("member_id").size()
     popular = popular_offers(counts, wanted)
-    popular_rate, popular_hits = bought_rate(popular, bought)
+    popular_rate, popular_hits, popular_spend = bought_with_spend(popular, bought)
     started = time.perf_counter()
     popular_new = popular_offers(counts, wanted, owned[owned["member_id"].isin(wanted.index)])
     timings["popular_not_bought"] = time.perf_counter() - started
@@ -234,7 +241,9 @@ def replay(cutoff: str, k: int, budget: float | None) -> dict:
 
     binding = None
     if budget is None:
-        money = float(len(households))  # 1 per member
+        # 1 per member does not bind on CJ (points on cheap groceries cost cents): half of
+        # what the unbounded campaign's offers are worth does.
+        money = round(min(float(len(households)), summary["face_value"] / 2), 2)
         bound, bound_summary, seconds = campaign_offers(money)
         issued = bound[~bound["holdout"]]
         rate, _ = bought_rate(issued, bought)
@@ -268,6 +277,8 @@ def replay(cutoff: str, k: int, budget: float | None) -> dict:
         "popular_rate": round(popular_rate, 4),
         "popular_hits": popular_hits,
         "popular_not_bought_rate": round(popular_new_rate, 4),
+        "engine_spend_per_offer": round(engine_spend, 4),
+        "popular_spend_per_offer": round(popular_spend, 4),
         "ratio": round(ratio, 2),
         "goal_2x_met": bool(ratio >= 2),
         "holdout": {
@@ -298,6 +309,8 @@ def format_report(report: dict) -> str:
         f" {report['popular_rate']:>8.4f} {report['ratio']:>6.2f}x"
         f" {report['popular_not_bought_rate']:>15.4f}",
         f"goal engine >= 2x popular: {'met' if report['goal_2x_met'] else 'NOT met'}",
+        f"spend in the window on the offered products, per offer: engine "
+        f"{report['engine_spend_per_offer']:.3f}, popular {report['popular_spend_per_offer']:.3f}",
     ]
     hold = report["holdout"]
     lines.append(
@@ -308,7 +321,7 @@ def format_report(report: dict) -> str:
     bound = report["binding_budget"]
     if bound:
         lines.append(
-            f"binding budget {bound['budget']:,.0f} (1 per member): {bound['offers']:,} offers to "
+            f"binding budget {bound['budget']:,.2f}: {bound['offers']:,} offers to "
             f"{bound['members']:,} members, face value {bound['face_value']:,.2f}, engine "
             f"{bound['engine_rate']:.4f}, popular {bound['popular_rate']:.4f}, ratio "
             f"{bound['ratio']}x; kinds {bound['by_kind']}, benefits {bound['by_benefit_type']}"
@@ -321,9 +334,7 @@ def format_report(report: dict) -> str:
                 f"rate {row['rate']:.4f}"
             )
     lines.append(f"personalised offers: {report['personalized_share']:.1%}")
-    lines.append(
-        "timings (s): " + ", ".join(f"{n} {s:.1f}" for n, s in report["timings"].items())
-    )
+    lines.append("timings (s): " + ", ".join(f"{n} {s:.1f}" for n, s in report["timings"].items()))
     return "\n".join(lines)
 
 

@@ -162,6 +162,20 @@ class Habits:
             member_trips,
         )
 
+    def member_habits(self, row: int) -> Habits:
+        """One member's habits alone, as a one-row ``Habits``."""
+        mine = self.member_slice(row)
+        return Habits(
+            (1, self.shape[1]),
+            np.array([0, mine.stop - mine.start], dtype=np.int64),
+            self.indices[mine],
+            {name: values[mine] for name, values in self.values.items()},
+            self.as_of_day,
+            self.member_last_day[[row]],
+            self.member_first_day[[row]],
+            self.member_trips[[row]],
+        )
+
     def with_new_member(self) -> Habits:
         """A copy with one more member, who has bought nothing yet (the last row)."""
         return Habits(

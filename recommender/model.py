@@ -285,11 +285,13 @@ class SelectionModel:
         if len(events) == 0:
             return self
         self.habits_ = self.habits_.with_member(row, events)
-        own = confidence(self.habits_)[[row]]
-        self._als.user_factors[row] = member_tastes(self._als, [row], own)[0]
+        # Only this member's rows change: no pass over every member (serving calls this).
+        mine = self.habits_.member_habits(row)
+        self._als.user_factors[row] = member_tastes(self._als, [row], confidence(mine))[0]
         w = self.discovery_weights_
-        self._affinity = category_affinity(self.habits_, self.category_, self.family_, w[2:4])
-        self._volumes = member_trips(self.habits_)
+        affinity = category_affinity(mine, self.category_, self.family_, w[2:4])
+        self._affinity = replace_row(self._affinity, row, affinity)
+        self._volumes[row] = member_trips(mine)[0]
         self._bought = bought_matrix(self.habits_)
         return self
 
@@ -303,6 +305,8 @@ class SelectionModel:
         self._als.user_factors = np.vstack([self._als.user_factors, zeros])
         self._volumes = np.append(self._volumes, 0.0)
         self._bought = bought_matrix(self.habits_)
+        empty = sp.csr_matrix((1, self._affinity.shape[1]), dtype=self._affinity.dtype)
+        self._affinity = sp.vstack([self._affinity, empty]).tocsr()
         return habits.shape[0]
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -383,6 +387,18 @@ class SelectionModel:
 def _padded(weights: np.ndarray, size: int) -> np.ndarray:
     """``weights`` followed by zeros up to ``size``."""
     return np.r_[weights, np.zeros(max(size - len(weights), 0))]
+
+
+def replace_row(matrix: sp.csr_matrix, row: int, new: sp.csr_matrix) -> sp.csr_matrix:
+    """``matrix`` with one row replaced by the single-row ``new`` (CSR arrays spliced)."""
+    new = sp.csr_matrix(new)
+    start, stop = matrix.indptr[row], matrix.indptr[row + 1]
+    data = np.concatenate([matrix.data[:start], new.data.astype(matrix.dtype), matrix.data[stop:]])
+    indices = np.concatenate([matrix.indices[:start], new.indices, matrix.indices[stop:]])
+    counts = np.diff(matrix.indptr)
+    counts[row] = new.nnz
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    return sp.csr_matrix((data, indices, indptr), shape=matrix.shape)
 
 
 def known_member_rows(model: SelectionModel, member_ids) -> np.ndarray:

@@ -159,8 +159,6 @@ def _choose_benefits(candidates, fields, benefits, rules: CompiledRules, campaig
     A candidate whose best benefit has reached its ``max_per_member`` gets its next best; a
     candidate without an eligible benefit is left out.
     """
-    if not benefits or candidates.empty:
-        return candidates.iloc[0:0].assign(_benefit=pd.Series(dtype=np.int64))
     catalogue = rules.catalogue
     at = pd.Index(catalogue.product_ids).get_indexer(candidates["product_id"])
     price = catalogue.column("price").to_numpy(np.float64)[at]

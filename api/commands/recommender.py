@@ -16,6 +16,7 @@ from loyalty.brand_fit.compile import compile_current
 from loyalty.clock import end_of_today, today
 from loyalty.db import database
 from loyalty.errors import NotFoundError
+from loyalty.events import last_event_id
 from loyalty.history import load_members, load_products, load_transactions
 from recommender.evaluation import evaluate, format_report
 from recommender.model import SelectionModel
@@ -49,6 +50,8 @@ def train(settings, factors, iterations, regularization, alpha, seed, keep) -> N
     """Learn a model from every purchase up to today and make it the current version."""
     started = time.perf_counter()
     with database(settings) as engine:
+        # Purchase events after this one are folded in by serving (see loyalty.events).
+        events_through = last_event_id(engine)
         transactions = load_transactions(engine, until=end_of_today(settings))
         products = load_products(engine)
     loaded = time.perf_counter() - started
@@ -61,7 +64,12 @@ def train(settings, factors, iterations, regularization, alpha, seed, keep) -> N
     ).fit(transactions, products)
     store = ModelStore(settings.models_dir)
     version = store.save(
-        model, {"trained_on": today(settings).isoformat(), "load_seconds": round(loaded, 2)}
+        model,
+        {
+            "trained_on": today(settings).isoformat(),
+            "load_seconds": round(loaded, 2),
+            "events_through": events_through,
+        },
     )
     store.prune(keep)
     members, catalogue = model.dataset_.shape

@@ -18,6 +18,7 @@ from api.http.database import get_engine, get_settings
 from api.http.health import add_readiness_check
 from loyalty.brand_fit.compile import CompiledRules, compile_rules
 from loyalty.brand_fit.store import current_rule_set
+from loyalty.events import member_purchases_after
 from loyalty.history import load_products
 from recommender.model import SelectionModel
 from recommender.store import ModelStore
@@ -37,7 +38,9 @@ class ServingEngine:
         self._checked_at = 0.0
         self._compiled: CompiledRules | None = None
         self._rules_key: tuple | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._events_through = 0
+        self._folded: dict[str, int] = {}
 
     def rules(self, day: date) -> CompiledRules | None:
         """The current rule set compiled for ``day``; None before the first publish.
@@ -52,6 +55,22 @@ class ServingEngine:
             self._compiled, self._rules_key = compile_rules(rules, products, day, version), key
         return None if version is None else self._compiled
 
+    def for_member(self, member_id: str) -> tuple[str, SelectionModel, pd.DataFrame]:
+        """:meth:`current`, with the member's purchase events since training folded in.
+
+        Any worker's ``POST /v1/events`` reaches the member's next request on every worker:
+        the events table numbers events, the model's metadata says up to which number its
+        training saw them, and each worker remembers what it folded in per member.
+        """
+        version, model, products = self.current()
+        with self._lock:
+            seen = self._folded.get(member_id, self._events_through)
+            new = member_purchases_after(get_engine(), member_id, seen)
+            if len(new):
+                model.update_member(member_id, new)
+                self._folded[member_id] = int(new["event_id"].max())
+        return version, model, products
+
     def current(self) -> tuple[str, SelectionModel, pd.DataFrame]:
         """The current model version, the model and the catalogue it serves.
 
@@ -64,8 +83,10 @@ class ServingEngine:
                 version = self.store.current_version()
                 if version != self.version or self.model is None:
                     model = self.store.load(version)
+                    through = self.store.metadata(version).get("events_through", 0)
                     self.products = load_products(get_engine())
                     self.version, self.model = version, model
+                    self._events_through, self._folded = through, {}
             return self.version, self.model, self.products
 
 

@@ -46,7 +46,7 @@ class MemberOffersById(MethodView):
         member = find_member(engine, member_id)
         day = today(settings)
         serving = serving_engine()
-        version, model, products = serving.current()
+        version, model, products = serving.for_member(member_id)
         rules = serving.rules(day)
         held = member_offers(
             engine,
@@ -113,4 +113,8 @@ def _offer_items(offers: pd.DataFrame, products: pd.DataFrame) -> list[dict]:
         channels=[sold.split(";") for sold in offers["channels"]],
         redeemed=offers["redeemed_at"].notna(),
     )
-    return items.astype(object).where(items.notna(), None).to_dict("records")
+    records = items.astype(object).where(items.notna(), None).to_dict("records")
+    for record in records:  # pandas' Timestamp has no astimezone() without a zone
+        if record["redeemed_at"] is not None:
+            record["redeemed_at"] = pd.Timestamp(record["redeemed_at"]).to_pydatetime()
+    return records

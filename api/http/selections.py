@@ -38,7 +38,7 @@ class MemberSelection(MethodView):
         member = find_member(get_engine(), member_id)
         day = today(get_settings())
         engine = serving_engine()
-        version, model, products = engine.current()
+        version, model, products = engine.for_member(member_id)
         rules = engine.rules(day)
         rows = recommend(
             model,

@@ -1,5 +1,7 @@
+import numpy as np
 import pandas as pd
 
+from recommender.features import category_affinity, member_trips
 from recommender.selection import recommend
 
 
@@ -32,3 +34,15 @@ def test_a_member_first_seen_after_training_gets_personal_selection(model):
     model.update_member("m99", purchases("m99", ["p05", "p06"] * 2))
     selection = recommend(model, ["m99"], n=3)
     assert selection["personalized"].all()
+
+
+def test_folding_in_one_member_matches_recomputing_everyone(model):
+    model.update_member("m00", purchases("m00", ["p05", "p06"] * 3))
+    model.update_member("m99", purchases("m99", ["p01"] * 2))  # first seen now
+    weights = model.discovery_weights_
+    full = category_affinity(model.habits_, model.category_, model.family_, weights[2:4])
+    assert abs(full - model._affinity).max() == 0
+    np.testing.assert_allclose(member_trips(model.habits_), model._volumes)
+    rows = model.dataset_.member_rows(["m00", "m99"])
+    assert model.habits_.member_trips[rows[1]] == 2  # two new shopping days
+    assert model.habits_.member_last_day[rows[0]] == model.now_day(pd.Timestamp("2024-03-25"))
