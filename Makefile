@@ -33,7 +33,7 @@ run: $(VENV)/.installed
 	$(LOYALTY) recommend M000001 --n 5
 	$(LOYALTY) benefits add docs/examples/benefits.json
 	$(LOYALTY) campaigns list | grep -q '^demo-weekly:' || $(LOYALTY) campaigns create demo-weekly \
-	  --budget 5000 --offers-per-member 3 --holdout 0.05 --margin-floor 10 \
+	  --budget 20000 --offers-per-member 3 --holdout 0.05 --margin-floor 10 \
 	  --valid-from $$($(BIN)/python -c 'import datetime as d; print(d.date.today())') \
 	  --valid-until $$($(BIN)/python -c 'import datetime as d; print(d.date.today() + d.timedelta(27))')
 	$(LOYALTY) generate-offers --campaign demo-weekly

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-MAX_ROUNDS = 64
-
 
 def value_per_cost(expected_value: np.ndarray, face_value: np.ndarray) -> np.ndarray:
     """Expected value per unit of face value (``inf`` for offers that cost nothing)."""
@@ -30,18 +28,17 @@ def allocate(ratio: np.ndarray, face_value: np.ndarray, budget: float) -> np.nda
     order = np.lexsort((np.arange(len(ratio)), -ratio))
     cost = face_value[order]
     chosen = np.zeros(len(order), dtype=bool)
-    skipped = np.zeros(len(order), dtype=bool)
     left = float(budget)
-    for _ in range(MAX_ROUNDS):
-        open_ = np.flatnonzero(~chosen & ~skipped & (cost <= left + 1e-9))
-        if len(open_) == 0:
-            break
+    # Rounds until nothing is left to try: every round takes at least one offer (the first
+    # open one fits on its own) and drops the first that no longer fits, so the loop ends;
+    # a fixed number of rounds would leave cheap offers out after many skips.
+    open_ = np.arange(len(order))
+    while len(open_):
+        open_ = open_[cost[open_] <= left + 1e-9]
         fits = np.cumsum(cost[open_]) <= left + 1e-9
         chosen[open_[fits]] = True
         left -= float(cost[open_[fits]].sum())
-        if fits.all():
-            break
-        skipped[open_[np.argmin(fits)]] = True  # the first that did not fit
+        open_ = open_[~fits][1:]  # the first that did not fit is skipped
     mask = np.zeros(len(order), dtype=bool)
     mask[order[chosen]] = True
     return mask

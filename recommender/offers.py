@@ -11,8 +11,8 @@ For every member the engine
    and below the price; free delivery only on products the web shop sells), the one whose type
    suits the member's journey stage and the product's kind best (:data:`FIT`), then the one
    with the lower face value;
-3. keeps each benefit's ``max_per_member`` and the campaign's ``offers_per_member`` (K), the
-   member's best offers by expected value first;
+3. keeps each benefit's ``max_per_member`` and the campaign's ``offers_per_member`` (K), in
+   the member's selection order, favourites and discoveries in turn;
 4. spends the budget on the offers worth most (:mod:`recommender.budget`).
 
 Members in the campaign's holdout get no offer; their would-be offers (the same steps, kept
@@ -149,7 +149,9 @@ def _candidates(model, context: OfferContext, rules: CompiledRules, ids, n: int)
             grid[member[inside] - start, slot] = columns[inside]
             found = brand_fit.discount_caps(model, at, rows[at], grid)
             caps[inside] = found[member[inside] - start, slot]
-        selection["max_discount"] = caps
+        # The rule masks hold caps as float32 (33.3 comes back as 33.2999992): rounded, they
+        # are the percents as written, and a discount of exactly the cap is allowed.
+        selection["max_discount"] = caps.round(4)
     return selection, brand_fit.members
 
 
@@ -189,19 +191,20 @@ def _choose_benefits(candidates, fields, benefits, rules: CompiledRules, campaig
 
 
 def _member_order(candidates: pd.DataFrame) -> np.ndarray:
-    """Favourites and discoveries taken in turn, each by expected value (a favourite first).
+    """Favourites and discoveries taken in turn, each in the member's selection order.
 
-    Offers are drawn from both: a member offered three products gets two favourites and a
-    discovery when the rules and benefits allow, not three favourites because favourites are
-    always more likely to be bought.
+    The selection ranks by the chance the member buys the product (under the rules), which is
+    what an offer should follow: on The Complete Journey, ordering by expected value (chance
+    times price) instead swapped likely staples for dearer products bought less often (offers
+    bought 1.8x as often as popular ones, against 2.2x in selection order). Offers are drawn
+    from both kinds: a member offered three products gets two favourites and a discovery when
+    the rules and benefits allow.
     """
-    by_value = candidates.sort_values(
-        ["_member", "expected_value", "rank"], ascending=[True, False, True], kind="stable"
-    )
-    turn = by_value.groupby(["_member", "kind"]).cumcount()
-    second = (by_value["kind"] != "favourite").to_numpy(np.int64)
-    order = np.lexsort((second, turn.to_numpy(), by_value["_member"].to_numpy()))
-    return by_value.index.to_numpy()[order]
+    by_rank = candidates.sort_values(["_member", "rank"], kind="stable")
+    turn = by_rank.groupby(["_member", "kind"]).cumcount()
+    second = (by_rank["kind"] != "favourite").to_numpy(np.int64)
+    order = np.lexsort((second, turn.to_numpy(), by_rank["_member"].to_numpy()))
+    return by_rank.index.to_numpy()[order]
 
 
 def _benefit_keys(candidates, fields, benefits, rules: CompiledRules, campaign) -> np.ndarray:

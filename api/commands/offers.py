@@ -17,6 +17,7 @@ from loyalty.offers.benefits import validate_benefits
 from loyalty.offers.campaigns import make_campaign
 from loyalty.offers.redemption import redeem_offer
 from loyalty.offers.report import campaign_report
+from loyalty.offers.run_report import run_report_html
 from recommender.campaign_runs import run_campaign
 from recommender.store import ModelStore
 
@@ -260,5 +261,46 @@ def redeem(settings, offer_id: str, channel: str, basket_id: str | None, day: da
     )
 
 
+@click.group()
+def runs() -> None:
+    """Runs: one generation of a campaign's offers each."""
+
+
+@runs.command("list")
+@click.option("--campaign", help="Only the runs of this campaign.")
+@click.pass_obj
+def list_runs(settings, campaign: str | None) -> None:
+    """List runs, newest first."""
+    with database(settings) as engine:
+        listed = store.list_runs(engine, campaign)
+    if not listed:
+        click.echo("no runs; make one with `loyalty generate-offers --campaign NAME`")
+    for run in listed:
+        offers = (run["summary"] or {}).get("offers", "-")
+        click.echo(
+            f"{run['run_id']}: {run['status']}, as of {run['as_of']}, model "
+            f"{run['model_version']}, rule set {run['ruleset_version'] or '-'}, {offers} offers"
+        )
+
+
+@runs.command("report")
+@click.argument("run_id")
+@click.option(
+    "--html",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Write a self-contained HTML report (charts inline, opens offline) here.",
+)
+@click.pass_obj
+def report_run(settings, run_id: str, path: Path) -> None:
+    """Charts of a run: offers per stage and benefit, rule hits, budget, coverage, scores."""
+    with database(settings) as engine:
+        page = run_report_html(engine, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    click.echo(f"report of {run_id} written to {path}")
+
+
 COMMANDS = [generate_offers_command]
-GROUPS = [benefits, campaigns, offers]
+GROUPS = [benefits, campaigns, offers, runs]

@@ -7,9 +7,9 @@ from flask_smorest import Blueprint, abort
 
 from api.http.auth import MARKETER, requires
 from api.http.database import get_engine
-from api.http.offer_schemas import BenefitsSaved
+from api.http.offer_schemas import BenefitJson, BenefitsSaved
 from loyalty.offers import store
-from loyalty.offers.benefits import Benefit, BenefitSchema, validate_benefits
+from loyalty.offers.benefits import Benefit, validate_benefits
 from loyalty.offers.errors import OfferNotFoundError
 
 blp = Blueprint(
@@ -25,13 +25,13 @@ class Benefits(MethodView):
     """Every benefit."""
 
     @requires(blp, *MARKETER)
-    @blp.response(200, BenefitSchema(many=True))
+    @blp.response(200, BenefitJson(many=True))
     def get(self):
         """List the benefits, by id."""
         return store.list_benefits(get_engine())
 
     @requires(blp, *MARKETER)
-    @blp.arguments(BenefitSchema(many=True), description="Benefits to save (all or nothing)")
+    @blp.arguments(BenefitJson(many=True), description="Benefits to save (all or nothing)")
     @blp.response(200, BenefitsSaved)
     def post(self, benefits: list[dict]):
         """Save benefits; one with the same id is replaced. Ids must be unique in the list."""
@@ -44,8 +44,8 @@ class Validate(MethodView):
     """Checking benefits without saving them."""
 
     @requires(blp, *MARKETER)
-    @blp.arguments(BenefitSchema(many=True), description="Benefits to check")
-    @blp.response(200, BenefitSchema(many=True))
+    @blp.arguments(BenefitJson(many=True), description="Benefits to check")
+    @blp.response(200, BenefitJson(many=True))
     def post(self, benefits: list[dict]):
         """Check benefits: 200 with them as they would be saved, or 422 naming each problem."""
         return validate_benefits(benefits, "request")
@@ -56,15 +56,15 @@ class BenefitById(MethodView):
     """One benefit."""
 
     @requires(blp, *MARKETER)
-    @blp.response(200, BenefitSchema)
+    @blp.response(200, BenefitJson)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, benefit_id: str):
         """Read one benefit."""
         return _find(benefit_id)
 
     @requires(blp, *MARKETER)
-    @blp.arguments(BenefitSchema)
-    @blp.response(200, BenefitSchema)
+    @blp.arguments(BenefitJson)
+    @blp.response(200, BenefitJson)
     def put(self, benefit: dict, benefit_id: str):
         """Add or replace one benefit; ``id``, when given, must be the one in the path."""
         if benefit.setdefault("id", benefit_id) != benefit_id:

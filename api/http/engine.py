@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from api.http.database import get_engine, get_settings
 from api.http.health import add_readiness_check
 from loyalty.brand_fit.compile import CompiledRules, compile_rules
-from loyalty.brand_fit.store import current_rule_set
+from loyalty.brand_fit.store import current_rule_set, current_version
 from loyalty.events import member_purchases_after
 from loyalty.history import load_products
 from recommender.model import SelectionModel
@@ -45,15 +45,18 @@ class ServingEngine:
     def rules(self, day: date) -> CompiledRules | None:
         """The current rule set compiled for ``day``; None before the first publish.
 
-        Compiled again only when the rule set, the day or the catalogue (with a new model)
-        changes; a publish reaches the next request.
+        Each call reads only the current rule set's number (a one-row query); the rules are
+        loaded and compiled again only when the number, the day or the model (with its
+        catalogue) changes, so a publish reaches the next request.
         """
-        version, rules = current_rule_set(get_engine())
         model_version, _, products = self.current()
-        key = (version, day, model_version)
-        if version is not None and key != self._rules_key:
-            self._compiled, self._rules_key = compile_rules(rules, products, day, version), key
-        return None if version is None else self._compiled
+        key = (current_version(get_engine()), day, model_version)
+        if key[0] is not None and key != self._rules_key:
+            version, rules = current_rule_set(get_engine())
+            self._compiled = compile_rules(rules, products, day, version)
+            key = (version, day, model_version)
+        self._rules_key = key
+        return None if key[0] is None else self._compiled
 
     def for_member(self, member_id: str) -> tuple[str, SelectionModel, pd.DataFrame]:
         """:meth:`current`, with the member's purchase events since training folded in.

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from api.http.schemas import Moment
 from loyalty.formats import CHANNELS
+from loyalty.offers.benefits import BenefitSchema
 from loyalty.journey import STAGES
 from recommender.member_offers import ON_THE_FLY, RUN
 
@@ -105,6 +106,18 @@ class Redemption(Schema):
     replayed = fields.Boolean(
         required=True, metadata={"description": "True: recorded before; nothing changed."}
     )
+
+
+class BenefitJson(BenefitSchema):
+    """A benefit as marketers write it (``BenefitSchema``), in requests and responses."""
+
+    @pre_load(pass_collection=True)
+    def _a_list(self, data, many: bool, **kwargs):
+        # marshmallow 4 runs the schema's validators over an object given where a list is
+        # expected and fails with a ValueError (a 500), not a validation error.
+        if many and not isinstance(data, list):
+            raise ValidationError("expected a list of benefits: [{...}, ...]")
+        return data
 
 
 class BenefitsSaved(Schema):

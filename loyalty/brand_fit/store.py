@@ -137,6 +137,24 @@ def current_rule_set(engine: Engine) -> tuple[int | None, list[Rule]]:
         return _current(connection)
 
 
+def rule_set(engine: Engine, version: int) -> list[Rule]:
+    """The rules of published rule set ``version``."""
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(rule_sets.c.rules).where(rule_sets.c.version == version)
+        ).scalar_one_or_none()
+    if stored is None:
+        raise RuleNotFoundError(f"no rule set {version}; see `loyalty rules history`")
+    return validate_rules(stored, source=f"rule set {version}")
+
+
+def current_version(engine: Engine) -> int | None:
+    """The current rule set's number (a one-row query; None before the first publish)."""
+    with engine.connect() as connection:
+        query = select(rule_sets.c.version).where(rule_sets.c.current)
+        return connection.execute(query).scalar_one_or_none()
+
+
 def _write_rule_set(connection: Connection, rules, note, author, rolled_back_from) -> int:
     latest = connection.execute(select(func.max(rule_sets.c.version))).scalar_one()
     version = (latest or 0) + 1

@@ -73,17 +73,20 @@ class BenefitSchema(Schema):
     max_per_member = fields.Integer(strict=True, validate=validate.Range(min=1), load_default=1)
     enabled = fields.Boolean(load_default=True)
 
-    @validates_schema(skip_on_field_errors=False)
-    def _check_value(self, data: dict, **kwargs) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _check_value(self, data: dict, original: dict, **kwargs) -> None:
         kind = data.get("type")
         if kind not in BENEFIT_TYPES:
             return
+        given = original.get("value") if isinstance(original, dict) else None
         if kind in PERKS:
-            if data.get("value") not in (None, 0):
+            if given not in (None, 0):
                 raise ValidationError({"value": f"{kind} takes no value"})
             return
         low, high, wanted = VALUE_RANGES[kind]
         value = data.get("value")
+        if value is None and given is not None:  # given, but not a number
+            raise ValidationError({"value": f"expected {wanted}, got {given!r}"})
         if value is None:
             raise ValidationError({"value": f"required by type {kind!r}: {wanted}"})
         if not (value > low and (high is None or value < high)):

@@ -42,8 +42,12 @@ def trained_model(settings, engine) -> None:
 def check_operation(operation, headers: dict[str, str]) -> None:
     """Send up to ``EXAMPLES_PER_ROUTE`` generated requests to one operation and check each."""
     # Whether an uploaded file's content is a valid CSV is beyond any schema, and so are the
-    # rule language's cross-field rules (which parameters an effect takes, predicate fields).
-    semantic = operation.path.startswith(("/v1/imports", "/v1/rules"))
+    # rule language's cross-field rules (which parameters an effect takes, predicate fields),
+    # a benefit's (which values a type takes) and a campaign's (valid_until after valid_from,
+    # a name not taken yet).
+    semantic = operation.path.startswith(
+        ("/v1/imports", "/v1/rules", "/v1/benefits", "/v1/campaigns")
+    )
     excluded = [positive_data_acceptance] if semantic else []
 
     @given(case=operation.as_strategy())
