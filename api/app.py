@@ -25,6 +25,7 @@ from api.http import (
     members,
     metrics,
     offers,
+    paths,
     products,
     rules,
     schemas,
@@ -80,6 +81,7 @@ def create_app(
 ) -> Flask:
     """Build the HTTP API for the engine configured by ``settings`` (default: the environment)."""
     app = Flask(__name__)
+    paths.init_app(app)
     app.json.sort_keys = False
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("LOYALTY_HTTP")

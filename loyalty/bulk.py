@@ -1,9 +1,10 @@
 """Set-based writing of many transaction lines, with the import's log entry in the same
 database transaction: all of a file or nothing.
 
-SQLite: the lines go as one Arrow table into a temporary table (ADBC's bulk ingest, C speed),
-then one ``INSERT ... SELECT``. Python's ``executemany`` binds every value through Python
-objects and is about three times slower. PostgreSQL: ``COPY`` into a temporary table, then the
+SQLite: many lines go as one Arrow table into a temporary table (ADBC's bulk ingest, C speed,
+in a child process: see ``loyalty.sqlite_arrow``), then one ``INSERT ... SELECT``; Python's
+``executemany`` binds every value through Python objects and is about three times slower, so
+it is used only for a few lines. PostgreSQL: ``COPY`` into a temporary table, then the
 same ``INSERT ... SELECT``. In both, lines already stored (same member, moment, product and
 basket) are skipped, which is what makes importing the same lines twice change nothing.
 """
@@ -11,13 +12,17 @@ basket) are skipped, which is what makes importing the same lines twice change n
 from __future__ import annotations
 
 import io
+import tempfile
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pyarrow import csv
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+
+from loyalty.sqlite_arrow import in_child, write_arrow_file
 
 COLUMNS = (
     "member_key",
@@ -31,6 +36,8 @@ COLUMNS = (
 )
 LOG_COLUMNS = ("kind", "source", "sha256", "rows_read", "rows_written", "imported_at")
 CHUNK_ROWS = 500_000
+# Up to this many lines SQLite gets plain inserts in this process; more go through ADBC.
+IN_PROCESS_LINES = 200_000
 
 
 def insert_transactions(engine: Engine, lines: pd.DataFrame, log: dict) -> int:
@@ -44,11 +51,40 @@ def insert_transactions(engine: Engine, lines: pd.DataFrame, log: dict) -> int:
 
 
 def _ingest_sqlite(engine: Engine, lines: pd.DataFrame, log: dict) -> int:
+    if len(lines) <= IN_PROCESS_LINES:
+        return _insert_sqlite(engine, lines, log)
+    # ADBC runs in a child process: see loyalty.sqlite_arrow.
+    with tempfile.TemporaryDirectory(prefix="loyalty-ingest-") as folder:
+        table = Path(folder) / "lines.arrow"
+        write_arrow_file(_arrow(lines), table)
+        return in_child(_adbc_ingest, engine.url.database, str(table), log)
+
+
+def _insert_sqlite(engine: Engine, lines: pd.DataFrame, log: dict) -> int:
+    """A few lines (API calls, small files): plain inserts on the engine's own connection."""
+    frame = _arrow(lines).to_pandas().astype(object)
+    records = frame.where(frame.notna(), None).to_dict("records")
+    insert = (
+        f"INSERT INTO transactions ({', '.join(COLUMNS)}) VALUES "
+        f"({', '.join(':' + c for c in COLUMNS)}) ON CONFLICT DO NOTHING"
+    )
+    with engine.begin() as connection:
+        before = connection.exec_driver_sql("SELECT total_changes()").scalar_one()
+        if records:
+            connection.execute(text(insert), records)
+        written = connection.exec_driver_sql("SELECT total_changes()").scalar_one() - before
+        connection.exec_driver_sql(_log_sql("?"), _log_row(log, written))
+    return written
+
+
+def _adbc_ingest(database: str, table: str, log: dict) -> int:
+    """In a child process: the lines of the Arrow file ``table`` into ``database``."""
     import adbc_driver_sqlite.dbapi as adbc
 
-    with adbc.connect(engine.url.database) as connection, connection.cursor() as cursor:
+    lines = pa.ipc.open_file(table).read_all()
+    with adbc.connect(database) as connection, connection.cursor() as cursor:
         cursor.execute("PRAGMA busy_timeout = 30000")
-        cursor.adbc_ingest("incoming_transactions", _arrow(lines), mode="create", temporary=True)
+        cursor.adbc_ingest("incoming_transactions", lines, mode="create", temporary=True)
         # "WHERE true" tells SQLite's parser the ON CONFLICT belongs to the INSERT.
         cursor.execute(
             f"INSERT INTO transactions ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "

@@ -137,8 +137,10 @@ def member_purchases_after(engine: Engine, member_id: str, after_event_id: int) 
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["event_id", "product_id", "timestamp", "quantity"])
-    return frame.astype({"timestamp": "datetime64[us]"})
+    columns = ["event_id", "product_id", "timestamp", "quantity"]
+    if not rows:  # the usual case, on every request: skip building a typed frame
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(rows, columns=columns).astype({"timestamp": "datetime64[us]"})
 
 
 def _keys(connection, table, id_column: str, key_column: str, frame: pd.DataFrame) -> dict:

@@ -1,8 +1,9 @@
 """Reading what members bought, and the catalogue and member base, as pandas frames.
 
 This is the one door from the database to the engine, which works on frames with the
-retailer's own string ids. Transactions are read column-wise (Arrow on SQLite, COPY on
-PostgreSQL): millions of lines through Python row objects would take minutes.
+retailer's own string ids. Transactions are read column-wise (Arrow on SQLite, through ADBC in
+a child process; COPY on PostgreSQL): millions of lines through Python row objects would take
+minutes.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ import io
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select, text
 
 from loyalty import tables
+from loyalty.sqlite_arrow import read_arrow
 
+# Up to this many stored lines SQLite is read in this process; more through ADBC in a child.
+IN_PROCESS_LINES = 200_000
 TRANSACTION_COLUMNS = ["member_id", "product_id", "timestamp", "quantity", "amount", "channel"]
 
 
@@ -89,11 +93,12 @@ def _read_columns(engine: Engine, query) -> pd.DataFrame:
 
 
 def _arrow_sqlite(engine: Engine, sql: str) -> pd.DataFrame:
-    import adbc_driver_sqlite.dbapi as adbc
-
-    with adbc.connect(engine.url.database) as connection, connection.cursor() as cursor:
-        cursor.execute(sql)
-        return cursor.fetch_arrow_table().to_pandas()
+    """Few lines: read in this process; many: ADBC in a child (``loyalty.sqlite_arrow``)."""
+    with engine.connect() as connection:
+        lines = connection.execute(select(func.count()).select_from(tables.transactions))
+        if lines.scalar_one() <= IN_PROCESS_LINES:
+            return pd.read_sql(text(sql), connection)
+    return read_arrow(engine.url.database, sql).to_pandas()
 
 
 def _copy_out(engine: Engine, sql: str) -> pd.DataFrame:

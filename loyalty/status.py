@@ -39,3 +39,9 @@ def data_status(engine: Engine) -> dict:
 
 def _iso(moment) -> str | None:
     return None if moment is None else moment.isoformat()
+
+
+def member_count(engine: Engine) -> int:
+    """How many members there are."""
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(tables.members)).scalar_one()

@@ -1,15 +1,20 @@
 """Running a campaign: load what generation reads, generate, write a run, make it current.
 
 The command line (``loyalty generate-offers``) and the API (``POST /v1/campaigns/{name}/runs``)
-both call :func:`run_campaign`. The run's offers are written while it is ``running`` and it
-becomes the campaign's current run only at the end (``loyalty.offers.store.finish_run``): an
-interrupted generation leaves the previous run serving.
+both call :func:`run_campaign`. Members are chosen for in blocks (:mod:`recommender.batch`,
+or on Spark with :mod:`recommender.spark`), staged in ``<staging>/<run id>/``; the run's
+offers are then written while it is ``running``, and it becomes the campaign's current run only
+at the end (``loyalty.offers.store.finish_run``). An interrupted generation leaves the previous
+run serving; ``resume=True`` continues the unfinished run from its staged blocks.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -17,15 +22,18 @@ from sqlalchemy import Engine
 from loyalty.brand_fit.compile import compile_current
 from loyalty.history import load_members, load_products
 from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds
+from loyalty.offers.campaigns import Campaign
 from loyalty.offers.errors import CampaignInputError
 from loyalty.offers.store import (
     finish_run,
     get_campaign,
     list_benefits,
+    running_run,
     start_run,
     write_offers,
 )
-from recommender.offers import OfferContext, generate_offers
+from recommender.batch import BLOCK_MEMBERS, Staging, choose_in_blocks, member_blocks
+from recommender.offers import OfferContext, finish_offers, with_rules
 from recommender.store import ModelStore
 
 
@@ -38,38 +46,93 @@ class CampaignRun:
     summary: dict
 
 
+@dataclass(frozen=True)
+class Generation:
+    """How to generate: processes, resuming, Spark, block size, progress callback."""
+
+    workers: int = 1
+    resume: bool = False
+    spark_master: str | None = None
+    block_members: int = BLOCK_MEMBERS
+    progress: Callable[[int], None] | None = None
+    staging: Path | None = None
+
+
 def run_campaign(
     engine: Engine,
     models: ModelStore,
     name: str,
     today: date,
     journey: JourneyThresholds = DEFAULT_THRESHOLDS,
+    how: Generation = Generation(),
 ) -> CampaignRun:
     """Generate campaign ``name``'s offers for every member as of ``today``; replaces its run.
 
-    Raises ``CampaignInputError`` when no benefit is defined or the campaign has ended, and
-    ``ModelNotFoundError`` before the first ``loyalty train``.
+    Raises ``CampaignInputError`` when no benefit is defined, the campaign has ended, or there
+    is nothing to resume; ``ModelNotFoundError`` before the first ``loyalty train``.
     """
+    campaign = _open_campaign(engine, name, today)
+    benefits = list_benefits(engine)
+    model_version = models.current_version()
+    model = models.load(model_version)
+    products, members = load_products(engine), load_members(engine)
+    rules = compile_current(engine, products, today)
+    ruleset_version = rules and rules.version
+    staging_root = how.staging or models.directory.parent / "runs"
+    if not how.resume and (stale := running_run(engine, name)) is not None:
+        Staging(staging_root / stale["run_id"]).remove()  # its run is dropped below
+    run_id = _run_id(engine, campaign, how, today, model_version, ruleset_version)
+    context = with_rules(
+        OfferContext(
+            campaign, benefits, products, members, rules, today, run_id, model_version, journey
+        )
+    )
+    ids = members["member_id"].astype(str).to_numpy()
+    blocks = member_blocks(ids, how.block_members)
+    if how.spark_master is not None:
+        from recommender.spark import choose_on_spark
+
+        chosen = choose_on_spark(model, context, blocks, how.spark_master)
+        staging = None
+    else:
+        staging = Staging(staging_root / run_id)
+        loader = model if how.workers <= 1 else functools.partial(models.load, model_version)
+        chosen = choose_in_blocks(
+            loader, context, blocks, staging, workers=how.workers, progress=how.progress
+        )
+    offers, summary = finish_offers(chosen, context, ids)
+    write_offers(engine, run_id, offers)
+    finish_run(engine, run_id, summary)
+    if staging is not None:
+        staging.remove()
+    return CampaignRun(run_id, offers, summary)
+
+
+def _open_campaign(engine: Engine, name: str, today: date) -> Campaign:
     campaign = get_campaign(engine, name)
     if campaign.valid_until < today:
         raise CampaignInputError(
             f"campaign {name!r} ended on {campaign.valid_until.isoformat()}; nothing to generate",
             "valid_until",
         )
-    benefits = list_benefits(engine)
-    if not any(b.enabled for b in benefits):
+    if not any(b.enabled for b in list_benefits(engine)):
         raise CampaignInputError(
             "no benefit is defined; add some with loyalty benefits add FILE", "benefits"
         )
-    model_version = models.current_version()
-    model = models.load(model_version)
-    products, members = load_products(engine), load_members(engine)
-    rules = compile_current(engine, products, today)
-    run_id = start_run(engine, campaign, today, model_version, rules and rules.version)
-    context = OfferContext(
-        campaign, benefits, products, members, rules, today, run_id, model_version, journey
-    )
-    offers, summary = generate_offers(model, context)
-    write_offers(engine, offers)
-    finish_run(engine, run_id, summary)
-    return CampaignRun(run_id, offers, summary)
+    return campaign
+
+
+def _run_id(engine, campaign: Campaign, how: Generation, today, model_version, ruleset_version):
+    """A new run, or with ``resume`` the unfinished one, if it was made from the same inputs."""
+    if not how.resume:
+        return start_run(engine, campaign, today, model_version, ruleset_version)
+    unfinished = running_run(engine, campaign.name)
+    if unfinished is None:
+        raise CampaignInputError(f"campaign {campaign.name!r} has no unfinished run to resume")
+    was = (unfinished["as_of"], unfinished["model_version"], unfinished["ruleset_version"])
+    if was != (today, model_version, ruleset_version):
+        raise CampaignInputError(
+            f"run {unfinished['run_id']} was made as of {was[0]} with model {was[1]} and rule "
+            f"set {was[2]}; today's inputs differ, so it cannot be resumed: generate anew"
+        )
+    return unfinished["run_id"]

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from loyalty.brand_fit.compile import CompiledRules
 from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds
 from loyalty.offers.campaigns import Campaign
-from loyalty.offers.store import current_offers, list_benefits, list_campaigns
+from loyalty.offers.store import current_offer_records, list_benefits, list_campaigns
 from loyalty.status import data_status
 from recommender.model import SelectionModel
 from recommender.offers import OfferContext, generate_offers
@@ -34,13 +34,13 @@ ON_THE_FLY = "on_the_fly"
 
 @dataclass(frozen=True)
 class MemberOffers:
-    """A member's offers (columns as ``current_offers``) and where they come from.
+    """A member's offers (dicts with the columns of ``current_offers``) and where they come from.
 
     ``source`` is ``"run"`` (stored by a batch run, redeemable) or ``"on_the_fly"`` (made for
     this request, not stored, not redeemable; ``run_id`` and ``redeemed_at`` are None).
     """
 
-    offers: pd.DataFrame
+    offers: list[dict]
     source: str
 
 
@@ -61,8 +61,7 @@ def member_offers(
     when no campaign valid ``today`` has a current run, offers of the campaigns valid today
     made on the fly (see the module docstring).
     """
-    held = current_offers(engine, member_id=member["member_id"])
-    held = held[pd.to_datetime(held["valid_until"]) >= pd.Timestamp(today)].reset_index(drop=True)
+    held = current_offer_records(engine, member_id=member["member_id"], valid_on=today)
     valid = [c for c in list_campaigns(engine) if c.valid_from <= today <= c.valid_until]
     if not valid or any(c.current_run for c in valid):
         return MemberOffers(held, RUN)
@@ -85,7 +84,7 @@ def member_offers(
         )
         for campaign in valid
     ]
-    return MemberOffers(pd.concat(made, ignore_index=True), ON_THE_FLY)
+    return MemberOffers(pd.concat(made, ignore_index=True).to_dict("records"), ON_THE_FLY)
 
 
 def _share_of(campaign: Campaign, share: float) -> Campaign:

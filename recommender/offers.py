@@ -45,6 +45,24 @@ from recommender.model import SelectionModel, known_member_rows
 from recommender.selection import recommend_with_changes
 
 CANDIDATES_PER_OFFER = 3
+# A member without personal scores (no history, no consent): their chance of buying a product.
+UNKNOWN_CHANCE = 0.05
+CHOSEN_COLUMNS = [
+    "member_id",
+    "product_id",
+    "kind",
+    "reason",
+    "personalized",
+    "score",
+    "expected_value",
+    "journey_stage",
+    "benefit_id",
+    "benefit_type",
+    "benefit_value",
+    "face_value",
+    "channels",
+    "holdout",
+]
 
 # Benefit types by how well they fit a stage and a kind of product, best first: welcome a new
 # member with money off, grow an active one with points (on a discovery: a reason to try it),
@@ -95,17 +113,51 @@ def generate_offers(model: SelectionModel, context: OfferContext, member_ids=Non
     summary : dict
         Counts and money: members, receivers, holdout, offers, face value against budget.
     """
-    campaign = context.campaign
-    rules = context.rules or compile_rules([], context.products, context.as_of)
     ids = _member_ids(context.members, member_ids)
+    context = with_rules(context)
+    return finish_offers(choose_offers(model, context, ids), context, ids)
+
+
+def with_rules(context: OfferContext) -> OfferContext:
+    """``context`` with a compiled rule set: an empty one when none was published."""
+    if context.rules is not None:
+        return context
+    return replace(context, rules=compile_rules([], context.products, context.as_of))
+
+
+def choose_offers(model: SelectionModel, context: OfferContext, member_ids) -> pd.DataFrame:
+    """The first phase, for one block of members: each member's offers before the budget.
+
+    Steps 1 to 3 of the module docstring, and the holdout flag; every member's result depends
+    on that member alone, so blocks can be computed anywhere, in any order. Rows are grouped
+    by member in the order of ``member_ids``, each member's in their order.
+    """
+    context = with_rules(context)
+    campaign, rules = context.campaign, context.rules
+    ids = np.asarray(member_ids).astype(str)
     benefits = [b for b in context.benefits if b.enabled]
     k = campaign.offers_per_member
     candidates, fields = _candidates(model, context, rules, ids, k * CANDIDATES_PER_OFFER)
-    holdout = in_holdout(ids, campaign.name, campaign.holdout)
     chosen = _choose_benefits(candidates, fields, benefits, rules, campaign, k)
-    chosen["holdout"] = holdout[chosen["_member"].to_numpy()]
-    chosen = _spend_budget(chosen, campaign.budget)
-    offers = _offer_rows(chosen, context, rules.version)
+    if chosen.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in CHOSEN_COLUMNS})
+    member = chosen["_member"].to_numpy(np.int64)
+    chosen["holdout"] = in_holdout(ids, campaign.name, campaign.holdout)[member]
+    benefit_ids = np.array([b.id for b in benefits] or [""], dtype=object)
+    chosen["benefit_id"] = benefit_ids[chosen["_benefit"].to_numpy(np.int64)]
+    return chosen[CHOSEN_COLUMNS].reset_index(drop=True)
+
+
+def finish_offers(chosen: pd.DataFrame, context: OfferContext, member_ids):
+    """The second phase: the budget over every member's choices, then the offer rows.
+
+    Returns ``(offers, summary)`` as :func:`generate_offers` does.
+    """
+    campaign = context.campaign
+    ids = np.asarray(member_ids).astype(str)
+    chosen = _spend_budget(chosen.reset_index(drop=True), campaign.budget)
+    offers = _offer_rows(chosen, context, context.rules.version)
+    holdout = in_holdout(ids, campaign.name, campaign.holdout)
     return offers, _summary(offers, ids, holdout, campaign)
 
 
@@ -268,13 +320,12 @@ def _assign(member: np.ndarray, keys: np.ndarray, benefits: list[Benefit]) -> np
 def _chance(candidates: pd.DataFrame) -> np.ndarray:
     """The model's chance that the member buys the product (scores are log-odds).
 
-    Non-personalised candidates have popularity scores, not log-odds: they are taken to be as
-    likely as the median personal candidate (0.5 when there is none).
+    Non-personalised candidates have popularity scores, not log-odds: they count as
+    ``UNKNOWN_CHANCE``, the same for every member, so blocks stay independent.
     """
     personal = candidates["personalized"].to_numpy(dtype=bool)
     chance = 0.5 + 0.5 * np.tanh(0.5 * candidates["score"].to_numpy(np.float64))
-    typical = float(np.median(chance[personal])) if personal.any() else 0.5
-    return np.where(personal, chance, typical)
+    return np.where(personal, chance, UNKNOWN_CHANCE)
 
 
 def _fit(stage: np.ndarray, kind: np.ndarray, benefit_type: str) -> np.ndarray:
@@ -308,21 +359,19 @@ def _spend_budget(chosen: pd.DataFrame, budget: float) -> pd.DataFrame:
 
 def _offer_rows(chosen: pd.DataFrame, context: OfferContext, ruleset_version) -> pd.DataFrame:
     campaign = context.campaign
-    benefit_ids = np.array([b.id for b in context.benefits if b.enabled], dtype=object)
-    benefit = benefit_ids[chosen["_benefit"].to_numpy()] if len(chosen) else benefit_ids[:0]
     stage = chosen["journey_stage"].to_numpy().astype(str)
     motive = pd.Series(stage).map(MOTIVE).to_numpy(dtype=object)
     offers = pd.DataFrame(
         {
             "offer_id": offer_ids(
-                campaign.name, chosen["member_id"], chosen["product_id"], benefit
+                campaign.name, chosen["member_id"], chosen["product_id"], chosen["benefit_id"]
             ),
             "run_id": context.run_id,
             "campaign": campaign.name,
             "member_id": chosen["member_id"].to_numpy(),
-            "rank": chosen.groupby("_member").cumcount().to_numpy() + 1,
+            "rank": chosen.groupby("member_id", sort=False).cumcount().to_numpy() + 1,
             "product_id": chosen["product_id"].to_numpy(),
-            "benefit_id": benefit,
+            "benefit_id": chosen["benefit_id"].to_numpy(),
             "benefit_type": chosen["benefit_type"].to_numpy(),
             "benefit_value": chosen["benefit_value"].to_numpy(),
             "face_value": chosen["face_value"].to_numpy(),

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from api.commands.exports import check_export_path, write_rows
 from api.commands.options import DATE
@@ -18,7 +21,9 @@ from loyalty.offers.campaigns import make_campaign
 from loyalty.offers.redemption import redeem_offer
 from loyalty.offers.report import campaign_report
 from loyalty.offers.run_report import run_report_html
-from recommender.campaign_runs import run_campaign
+from loyalty.status import member_count
+from recommender.batch import BLOCK_MEMBERS
+from recommender.campaign_runs import Generation, run_campaign
 from recommender.store import ModelStore
 
 JSON_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -206,14 +211,52 @@ def _format_report(report: dict) -> str:
     callback=check_export_path,
     help="Also write the offers to a .jsonl, .csv or .parquet file.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes scoring blocks of members in parallel.",
+)
+@click.option("--resume", is_flag=True, help="Continue the campaign's interrupted run.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="Score on this machine, or on Apache Spark (pip install 'loyalty-engine[spark]').",
+)
+@click.option(
+    "--master", default="local[2]", show_default=True, help="Spark master URL (--engine spark)."
+)
+@click.option(
+    "--block-members",
+    type=click.IntRange(1),
+    default=BLOCK_MEMBERS,
+    show_default=True,
+    help="Members scored together (memory grows with it; results do not change).",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_obj
-def generate_offers_command(settings, name: str, out: Path | None) -> None:
+def generate_offers_command(
+    settings, name, out, workers, resume, engine, master, block_members, quiet
+) -> None:
     """Give every eligible member up to K personal offers; replaces the campaign's run.
 
-    The run becomes current only when complete. The holdout gets no offer.
+    The run becomes current only when complete: until then the previous run keeps serving.
+    The holdout gets no offer.
     """
-    with database(settings) as engine:
-        run = run_campaign(engine, ModelStore(settings.models_dir), name, today(settings))
+    with database(settings) as db, _progress(settings, db, quiet or engine == "spark") as bar:
+        how = Generation(
+            workers=workers,
+            resume=resume,
+            spark_master=master if engine == "spark" else None,
+            block_members=block_members,
+            progress=bar,
+        )
+        run = run_campaign(
+            db, ModelStore(settings.models_dir), name, today(settings), settings.journey, how
+        )
     s = run.summary
     click.echo(
         f"run {run.run_id} is current: {s['offers']} offers to {s['members_with_offers']} of "
@@ -224,6 +267,16 @@ def generate_offers_command(settings, name: str, out: Path | None) -> None:
     if out is not None:
         issued = run.offers[~run.offers["holdout"]]
         write_rows(issued[EXPORT_COLUMNS], out)
+
+
+@contextmanager
+def _progress(settings, engine, quiet: bool):
+    """A progress bar over members (members per second, time left) on standard error."""
+    if quiet:
+        yield None
+        return
+    with tqdm(total=member_count(engine), unit=" members", unit_scale=True, file=sys.stderr) as bar:
+        yield bar.update
 
 
 @click.group()

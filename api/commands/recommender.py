@@ -119,6 +119,7 @@ def recommend_command(settings, member_ids, all_members, n, channel, only_new, o
         members=members,
         rules=rules,
         as_of=pd.Timestamp(today(settings)),
+        journey=settings.journey,
     )
     write_rows(selection.round({"score": 4}), out)
 

@@ -15,7 +15,7 @@ from api.http.database import get_engine, get_settings
 from api.http.engine import serving_engine
 from loyalty.clock import today
 from loyalty.offers import store
-from loyalty.offers.campaigns import Campaign, CampaignSchema
+from loyalty.offers.campaigns import CampaignSchema, make_campaign
 from loyalty.offers.report import campaign_report
 from recommender.campaign_runs import run_campaign
 
@@ -43,7 +43,7 @@ class Campaigns(MethodView):
     @blp.response(201, CampaignInfo)
     def post(self, campaign: dict):
         """Create a campaign; 422 naming ``name`` when one with that name exists."""
-        return store.create_campaign(get_engine(), Campaign(**campaign))
+        return store.create_campaign(get_engine(), make_campaign(campaign))
 
 
 @blp.route(f"/campaigns/{NAME}")

@@ -35,6 +35,7 @@ class ServingEngine:
         self.version: str | None = None
         self.model: SelectionModel | None = None
         self.products: pd.DataFrame | None = None
+        self.names: pd.Series | None = None  # product name by id
         self._checked_at = 0.0
         self._compiled: CompiledRules | None = None
         self._rules_key: tuple | None = None
@@ -88,6 +89,9 @@ class ServingEngine:
                     model = self.store.load(version)
                     through = self.store.metadata(version).get("events_through", 0)
                     self.products = load_products(get_engine())
+                    self.names = self.products.drop_duplicates("product_id").set_index(
+                        "product_id"
+                    )["name"]
                     self.version, self.model = version, model
                     self._events_through, self._folded = through, {}
             return self.version, self.model, self.products

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 from api.http.auth import CHANNEL_WRITE, requires
 from api.http.database import get_engine
 from api.http.schemas import WithoutNul
+from loyalty.errors import InvalidInputError
 from loyalty.events import MAX_EVENTS, EventRow, record_events
 
 blp = Blueprint(
@@ -22,6 +23,17 @@ blp = Blueprint(
 
 class Event(WithoutNul, EventRow):
     """One event: ``type`` purchase or view, member, product, timestamp (store's local time)."""
+
+
+class EventBatch(Schema):
+    """A batch of events, all or nothing."""
+
+    class Meta:
+        unknown = RAISE
+
+    events = fields.List(
+        fields.Nested(Event), required=True, validate=validate.Length(min=1, max=MAX_EVENTS)
+    )
 
 
 class EventsResult(Schema):
@@ -41,12 +53,17 @@ class Events(MethodView):
     """Events from the channels."""
 
     @requires(blp, *CHANNEL_WRITE)
-    @blp.arguments(Event(many=True), description=f"Up to {MAX_EVENTS} events, all or nothing")
+    @blp.arguments(EventBatch, description=f"1 to {MAX_EVENTS} events, all or nothing")
     @blp.response(200, EventsResult)
-    def post(self, events: list[dict]):
-        """Record purchases and views; nothing is written when one is invalid."""
-        if not events:
-            abort(422, errors={"json": {"_schema": ["send at least one event"]}})
-        if len(events) > MAX_EVENTS:
-            abort(422, errors={"json": {"_schema": [f"at most {MAX_EVENTS} events per request"]}})
-        return record_events(get_engine(), events, source="json")
+    def post(self, batch: dict):
+        """Record purchases and views; nothing is written when one is invalid.
+
+        An unknown member or product is a 422 naming the event by its position in ``events``.
+        """
+        try:
+            return record_events(get_engine(), batch["events"], source="events")
+        except InvalidInputError as error:
+            named = {
+                str(p.line): {p.column: [p.message]} for p in error.problems if p.line is not None
+            }
+            abort(422, message=str(error), errors={"json": {"events": named}})

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from marshmallow import Schema, fields, validate
 
-from api.http.schemas import Moment
+from api.http.schemas import Moment, WithoutNul
 from loyalty.formats import CHANNELS
-from loyalty.offers.benefits import BenefitSchema
 from loyalty.journey import STAGES
+from loyalty.offers.benefits import BenefitSchema
 from recommender.member_offers import ON_THE_FLY, RUN
 
 BASKET = validate.Length(min=1, max=64)
@@ -80,7 +80,7 @@ class MemberOffers(Schema):
     offers = fields.List(fields.Nested(Offer), required=True)
 
 
-class RedeemRequest(Schema):
+class RedeemRequest(WithoutNul):
     """Where the offer is redeemed."""
 
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
@@ -110,14 +110,6 @@ class Redemption(Schema):
 
 class BenefitJson(BenefitSchema):
     """A benefit as marketers write it (``BenefitSchema``), in requests and responses."""
-
-    @pre_load(pass_collection=True)
-    def _a_list(self, data, many: bool, **kwargs):
-        # marshmallow 4 runs the schema's validators over an object given where a list is
-        # expected and fails with a ValueError (a 500), not a validation error.
-        if many and not isinstance(data, list):
-            raise ValidationError("expected a list of benefits: [{...}, ...]")
-        return data
 
 
 class BenefitsSaved(Schema):

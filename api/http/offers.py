@@ -58,17 +58,18 @@ class MemberOffersById(MethodView):
             model_version=version,
             journey=settings.journey,
         )
-        offers = _for_channel(held.offers, query.get("channel")).head(query["limit"])
+        offers = _for_channel(held.offers, query.get("channel"))
+        offers = offers[: query["limit"]]
         stage = member_stages(model, [member_id], pd.Timestamp(day), settings.journey)[0]
         return {
             "member_id": member_id,
             "channel": query.get("channel"),
             "journey_stage": stage,
-            "personalized": bool(offers["personalized"].all()) if len(offers) else False,
+            "personalized": all(o["personalized"] for o in offers) if offers else False,
             "model_version": version,
             "ruleset_version": None if rules is None else rules.version,
             "source": held.source,
-            "offers": _offer_items(offers, products),
+            "offers": _offer_items(offers, serving.names),
         }
 
 
@@ -97,24 +98,31 @@ class Redeem(MethodView):
         )
 
 
-def _for_channel(offers: pd.DataFrame, channel: str | None) -> pd.DataFrame:
+def _for_channel(offers: list[dict], channel: str | None) -> list[dict]:
     """Only offers ``channel`` can honour (every offer without a channel)."""
     if channel is None:
         return offers
-    sold_in = np.array([channel in sold.split(";") for sold in offers["channels"]], dtype=bool)
-    return offers[sold_in]
+    return [offer for offer in offers if channel in offer["channels"].split(";")]
 
 
-def _offer_items(offers: pd.DataFrame, products: pd.DataFrame) -> list[dict]:
+def _offer_items(offers: list[dict], names: pd.Series) -> list[dict]:
     """Offers as the response lists them, with the product's name; missing values as None."""
-    names = products.set_index("product_id")["name"]
-    items = offers.assign(
-        name=names.reindex(offers["product_id"]).to_numpy(),
-        channels=[sold.split(";") for sold in offers["channels"]],
-        redeemed=offers["redeemed_at"].notna(),
-    )
-    records = items.astype(object).where(items.notna(), None).to_dict("records")
-    for record in records:  # pandas' Timestamp has no astimezone() without a zone
-        if record["redeemed_at"] is not None:
-            record["redeemed_at"] = pd.Timestamp(record["redeemed_at"]).to_pydatetime()
-    return records
+    items = []
+    for offer in offers:
+        redeemed_at = offer.get("redeemed_at")
+        redeemed = redeemed_at is not None and not pd.isna(redeemed_at)
+        name = names.get(offer["product_id"])
+        items.append(
+            {
+                **{k: (None if _missing(v) else v) for k, v in offer.items()},
+                "name": None if _missing(name) else name,
+                "channels": offer["channels"].split(";"),
+                "redeemed": redeemed,
+                "redeemed_at": pd.Timestamp(redeemed_at).to_pydatetime() if redeemed else None,
+            }
+        )
+    return items
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))

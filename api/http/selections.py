@@ -50,10 +50,10 @@ class MemberSelection(MethodView):
             members=pd.DataFrame([member]),
             rules=rules,
             as_of=pd.Timestamp(day),
+            journey=get_settings().journey,
         )
         stage = member_stages(model, [member_id], pd.Timestamp(day), get_settings().journey)[0]
-        names = products.set_index("product_id")["name"]
-        items = rows.assign(name=names.reindex(rows["product_id"]).to_numpy())
+        items = rows.assign(name=engine.names.reindex(rows["product_id"]).to_numpy())
         return {
             "member_id": member_id,
             "channel": query.get("channel"),

@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from loyalty.brand_fit.fields import (
     ATTRIBUTE_PREFIX,
@@ -47,7 +55,18 @@ class Predicate(fields.Field):
         return value
 
 
-class RuleSchema(Schema):
+class ListOfObjects(Schema):
+    """Loading ``many``: anything but a list is a validation error (marshmallow 4 would run
+    the schema validators over an object and fail with a ValueError instead)."""
+
+    @pre_load(pass_collection=True)
+    def _a_list(self, data, many: bool, **kwargs):
+        if many and not isinstance(data, list):
+            raise ValidationError("expected a list of objects: [{...}, ...]")
+        return data
+
+
+class RuleSchema(ListOfObjects):
     """A brand-fit rule as marketers write it (JSON)."""
 
     class Meta:

@@ -19,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
 
 from loyalty.brand_fit.fields import MEMBER_FIELDS, PRODUCT_FIELDS
-from loyalty.brand_fit.schema import SLUG, Predicate, slugify
+from loyalty.brand_fit.schema import SLUG, ListOfObjects, Predicate, slugify
 from loyalty.brand_fit.validation import flatten_messages, item_label, parse_json
 from loyalty.errors import RowProblem
 from loyalty.journey import STAGES
@@ -41,7 +41,7 @@ VALUE_RANGES = {
 }
 
 
-class BenefitSchema(Schema):
+class BenefitSchema(ListOfObjects):
     """A benefit as marketers write it (JSON)."""
 
     class Meta:

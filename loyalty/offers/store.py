@@ -143,11 +143,25 @@ def start_run(
     return run_id
 
 
-def write_offers(engine: Engine, rows: pd.DataFrame) -> None:
-    """Append offer rows (columns as the ``offers`` table) to their running run."""
+def running_run(engine: Engine, campaign: str) -> dict | None:
+    """The campaign's unfinished run (to resume), or None."""
+    query = (
+        select(offer_runs)
+        .where(offer_runs.c.campaign == campaign, offer_runs.c.status == "running")
+        .order_by(offer_runs.c.run_id.desc())
+    )
+    with engine.connect() as connection:
+        found = connection.execute(query).mappings().first()
+    return None if found is None else dict(found)
+
+
+def write_offers(engine: Engine, run_id: str, rows: pd.DataFrame) -> None:
+    """Store a running run's offer rows (columns as the ``offers`` table), replacing any it
+    has already (a resumed run writes them again)."""
     records = rows[OFFER_COLUMNS].astype(object).where(rows[OFFER_COLUMNS].notna(), None)
     records = records.to_dict("records")
     with engine.begin() as connection:
+        connection.execute(delete(offers).where(offers.c.run_id == run_id))
         for start in range(0, len(records), CHUNK):
             connection.execute(insert(offers), records[start : start + CHUNK])
 
@@ -207,22 +221,40 @@ def _current(query):
 
 
 def current_offers(
-    engine: Engine, *, member_id: str | None = None, campaign: str | None = None
+    engine: Engine,
+    *,
+    member_id: str | None = None,
+    campaign: str | None = None,
+    valid_on: date | None = None,
 ) -> pd.DataFrame:
-    """The offers members see now: current runs only, holdout left out, by member and rank.
+    """The offers members see now: current runs only, holdout left out, by member and rank;
+    with ``valid_on``, only offers not expired on that day.
 
     Columns as the ``offers`` table plus ``redeemed_at`` (None while not redeemed).
     """
+    rows = current_offer_records(engine, member_id=member_id, campaign=campaign, valid_on=valid_on)
+    return pd.DataFrame(rows, columns=[*OFFER_COLUMNS, "redeemed_at"])
+
+
+def current_offer_records(
+    engine: Engine,
+    *,
+    member_id: str | None = None,
+    campaign: str | None = None,
+    valid_on: date | None = None,
+) -> list[dict]:
+    """:func:`current_offers` as a list of dicts (what serving one member wants: no frame)."""
     joined = offers.outerjoin(redemptions, redemptions.c.offer_id == offers.c.offer_id)
     query = _current(select(offers, redemptions.c.redeemed_at).select_from(joined))
     if member_id is not None:
         query = query.where(offers.c.member_id == member_id)
     if campaign is not None:
         query = query.where(offers.c.campaign == campaign)
+    if valid_on is not None:
+        query = query.where(offers.c.valid_until >= valid_on)
     query = query.order_by(offers.c.member_id, offers.c.campaign, offers.c.rank)
     with engine.connect() as connection:
-        rows = connection.execute(query).mappings().all()
-    return pd.DataFrame(rows, columns=[*OFFER_COLUMNS, "redeemed_at"])
+        return [dict(row) for row in connection.execute(query).mappings()]
 
 
 def run_offers(engine: Engine, run_id: str) -> pd.DataFrame:

@@ -20,11 +20,11 @@ from loyalty.brand_fit.block import member_leaf
 from loyalty.brand_fit.compile import compile_rules
 from loyalty.brand_fit.conditions import evaluate
 from loyalty.brand_fit.validation import validate_rules
+from loyalty.journey import STAGES
 from loyalty.offers.benefits import BENEFIT_TYPES, DISCOUNTS, KINDS, validate_benefits
 from loyalty.offers.campaigns import make_campaign
 from loyalty.offers.identity import in_holdout
 from loyalty.offers.value import discount_percent, face_values, margin_after
-from loyalty.journey import STAGES
 from recommender.curation import member_fields, member_stages
 from recommender.model import SelectionModel
 from recommender.offers import OfferContext, generate_offers
@@ -37,7 +37,7 @@ NEW = {"m09", "m17"}  # first trip in week 10
 EVERYONE = [f"m{i:02d}" for i in range(20)] + ["new"]
 # No shrinking: an example takes a tenth of a second and shrinking one would take minutes.
 PROPERTIES = settings(
-    max_examples=30, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate]
+    max_examples=40, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate]
 )
 
 
@@ -139,18 +139,18 @@ def subsets(values):
 
 
 @st.composite
-def benefit_lists(draw):
+def benefit_lists(draw, types=BENEFIT_TYPES):
     benefits = []
     for index in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(BENEFIT_TYPES))
+        kind = draw(st.sampled_from(types))
         benefit = {
             "id": f"b{index}",
             "name": f"Benefit {index}",
             "type": kind,
-            "members": draw(st.sampled_from(MEMBER_PREDICATES)),
-            "products": draw(st.sampled_from(PRODUCT_PREDICATES[:4])),
-            "stages": draw(subsets(STAGES)),
-            "kinds": draw(subsets(KINDS)),
+            "members": draw(st.sampled_from([{}, {}, *MEMBER_PREDICATES])),
+            "products": draw(st.sampled_from([{}, {}, *PRODUCT_PREDICATES[:4]])),
+            "stages": draw(st.one_of(st.just(list(STAGES)), subsets(STAGES))),
+            "kinds": draw(st.one_of(st.just(list(KINDS)), subsets(KINDS))),
             "max_per_member": draw(st.integers(1, 3)),
         }
         if kind in VALUES:
@@ -184,7 +184,7 @@ def rule_lists(draw):
 campaigns = st.fixed_dictionaries(
     {
         "name": st.sampled_from(["spring", "win-back"]),
-        "budget": st.sampled_from([0.0, 0.5, 5.0, 20.0, 1000.0]),
+        "budget": st.sampled_from([0.0, 0.5, 5.0, 20.0, 1000.0, 1000.0]),
         "offers_per_member": st.integers(1, 4),
         "holdout": st.sampled_from([0.0, 0.2, 0.5]),
         "margin_floor": st.sampled_from([None, 0.0, 15.0, 40.0]),
@@ -237,9 +237,13 @@ def product_matches(predicate, product_id, products):
 
 
 @PROPERTIES
-@given(benefits=benefit_lists(), rules=rule_lists(), campaign=campaigns)
+@given(
+    benefits=st.one_of(benefit_lists(), benefit_lists(DISCOUNTS)),
+    rules=rule_lists(),
+    campaign=campaigns,
+)
 def test_offers_keep_every_constraint(shop, benefits, rules, campaign):
-    model, products, _, fields = shop
+    _, products, _, fields = shop
     offers, summary = offers_for(shop, benefits, rules, campaign)
     event(f"offers: {'some' if len(offers) else 'none'}")
     event(f"discounts: {bool(offers['benefit_type'].isin(DISCOUNTS).any())}")
@@ -288,6 +292,7 @@ def test_offers_keep_every_constraint(shop, benefits, rules, campaign):
     assert (offers["valid_from"] == campaign.valid_from).all()
     assert not offers.duplicated(["member_id", "product_id"]).any()
     assert offers["offer_id"].is_unique
+    assert (offers["ruleset_version"] == 3).all() and (offers["model_version"] == "model-1").all()
 
 
 @settings(max_examples=10, deadline=None, phases=PROPERTIES.phases)
@@ -376,3 +381,16 @@ def test_the_holdout_gets_no_offer_and_the_budget_pays_receivers_only(shop):
     assert set(offers.loc[offers["holdout"], "member_id"]) <= set(np.array(EVERYONE)[held])
     assert summary["holdout_members"] == held.sum() and summary["face_value"] <= 3.0
     assert summary["offers"] == 3  # one point offer (1.00) per member, three paid
+
+
+def test_no_discount_on_a_product_of_unknown_margin_when_there_is_a_floor(shop):
+    benefits = validate_benefits(
+        [{"name": "Five off", "type": "percent_off", "value": 5, "max_per_member": 4}]
+    )
+    unknown = {"p02", "p07"}  # no margin_pct
+    free, _ = offers_for(shop, benefits, [], campaign(offers_per_member=4))
+    floored, _ = offers_for(shop, benefits, [], campaign(offers_per_member=4, margin_floor=0))
+    assert unknown & set(free["product_id"]) and not unknown & set(floored["product_id"])
+    # 5 % off leaves p05 (10 % margin) 5.3 %: under a floor of 6 it is not discounted.
+    low, _ = offers_for(shop, benefits, [], campaign(offers_per_member=4, margin_floor=6))
+    assert "p05" in set(floored["product_id"]) and "p05" not in set(low["product_id"])

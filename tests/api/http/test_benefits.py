@@ -70,6 +70,7 @@ def test_unknown_benefit_is_404(client, as_role):
     marketer = as_role("marketer")
     assert_error(client.get("/v1/benefits/nothing", headers=marketer), 404)
     assert_error(client.delete("/v1/benefits/nothing", headers=marketer), 404)
+    assert_error(client.delete("/v1/benefits/n%00", headers=marketer), 404)
 
 
 def test_only_marketers_and_admins_touch_benefits(client, as_role):

@@ -126,7 +126,7 @@ def test_runs_refused_without_benefits_after_the_end_or_without_a_model(client, 
 def test_unknown_campaign_or_run_is_404(client, as_role):
     marketer = as_role("marketer")
     for url in ("/v1/campaigns/none", "/v1/campaigns/none/report", "/v1/campaigns/none/runs",
-                "/v1/runs/none-r0001"):  # fmt: skip
+                "/v1/runs/none-r0001", "/v1/campaigns/n%00", "/v1/runs/r%00"):  # fmt: skip
         assert_error(client.get(url, headers=marketer), 404)
     assert_error(generate_run(client, as_role, "none"), 404)
 

@@ -69,7 +69,7 @@ def test_purchases_reach_the_next_selection_on_every_worker(settings, as_role, e
         assert product not in favourites(other, as_role)
         batch = [purchase(product, day) for day in ("2026-06-20", "2026-06-27", "2026-07-02")]
         batch.append({**purchase(product, "2026-07-02"), "type": "view"})
-        response = client.post("/v1/events", json=batch, headers=as_role("channel"))
+        response = client.post("/v1/events", json={"events": batch}, headers=as_role("channel"))
         assert response.status_code == 200, response.get_data(as_text=True)
         body = response.get_json()
         assert (body["purchases"], body["views"], body["lines_written"]) == (3, 1, 3)
@@ -77,7 +77,7 @@ def test_purchases_reach_the_next_selection_on_every_worker(settings, as_role, e
             mine = favourites(worker, as_role)
             assert mine.get(product) == "You bought this 3 times, most recently yesterday", mine
         # The same events again are recorded as events, but add no transaction line.
-        again = client.post("/v1/events", json=batch[:1], headers=as_role("channel"))
+        again = client.post("/v1/events", json={"events": batch[:1]}, headers=as_role("channel"))
         assert again.get_json()["lines_written"] == 0
     finally:
         for worker in workers:
@@ -89,25 +89,29 @@ def test_a_bad_event_writes_nothing_and_is_named(client, as_role, engine, shop):
     before = counts(engine)
     product = never_bought(engine)
     batch = [purchase(product, "2026-11-22"), purchase(product, "2026-11-22", member="NOBODY")]
-    body = assert_error(client.post("/v1/events", json=batch, headers=as_role("channel")), 422)
-    assert "unknown member 'NOBODY'" in str(body["errors"]["json"]["1"]["member_id"])
+    body = assert_error(
+        client.post("/v1/events", json={"events": batch}, headers=as_role("channel")), 422
+    )
+    assert "unknown member 'NOBODY'" in str(body["errors"]["json"]["events"]["1"]["member_id"])
     body = assert_error(
         client.post(
             "/v1/events",
-            json=[{**purchase(product, "2026-11-22"), "type": "click", "quantity": -1}],
+            json={"events": [{**purchase(product, "2026-11-22"), "type": "click", "quantity": -1}]},
             headers=as_role("channel"),
         ),
         422,
     )
-    assert set(body["errors"]["json"]["0"]) == {"type", "quantity"}
-    assert_error(client.post("/v1/events", json=[], headers=as_role("channel")), 422)
-    too_many = [purchase(product, "2026-11-22")] * 1001
-    assert_error(client.post("/v1/events", json=too_many, headers=as_role("channel")), 422)
+    assert set(body["errors"]["json"]["events"]["0"]) == {"type", "quantity"}
+    for wrong in ([], [purchase(product, "2026-11-22")] * 1001):
+        body = assert_error(
+            client.post("/v1/events", json={"events": wrong}, headers=as_role("channel")), 422
+        )
+        assert "events" in body["errors"]["json"]
     assert counts(engine) == before
 
 
 def test_only_channels_and_admins_send_events(client, as_role, shop):
     shop()
-    event = [purchase("P00001", "2026-11-22")]
+    event = {"events": [purchase("P00001", "2026-11-22")]}
     assert_error(client.post("/v1/events", json=event), 401)
     assert_error(client.post("/v1/events", json=event, headers=as_role("marketer")), 403)

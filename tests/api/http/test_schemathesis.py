@@ -43,10 +43,10 @@ def check_operation(operation, headers: dict[str, str]) -> None:
     """Send up to ``EXAMPLES_PER_ROUTE`` generated requests to one operation and check each."""
     # Whether an uploaded file's content is a valid CSV is beyond any schema, and so are the
     # rule language's cross-field rules (which parameters an effect takes, predicate fields),
-    # a benefit's (which values a type takes) and a campaign's (valid_until after valid_from,
-    # a name not taken yet).
+    # a benefit's (which values a type takes), a campaign's (valid_until after valid_from,
+    # a name not taken yet) and an event's (its member and product must exist).
     semantic = operation.path.startswith(
-        ("/v1/imports", "/v1/rules", "/v1/benefits", "/v1/campaigns")
+        ("/v1/imports", "/v1/rules", "/v1/benefits", "/v1/campaigns", "/v1/events")
     )
     excluded = [positive_data_acceptance] if semantic else []
 

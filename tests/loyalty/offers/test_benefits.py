@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from loyalty.journey import STAGES
 from loyalty.offers.benefits import KINDS, Benefit, validate_benefits
 from loyalty.offers.errors import BenefitValidationError
-from loyalty.journey import STAGES
 
 DESIGN_EXAMPLE = {
     "name": "Ten off",
@@ -110,7 +110,7 @@ def test_ids_must_be_unique():
 
 
 def test_bad_json_names_the_source_and_nothing_is_loaded():
-    with pytest.raises(BenefitValidationError, match="spring.json:1: not valid JSON") as error:
+    with pytest.raises(BenefitValidationError, match=r"spring\.json:1: not valid JSON") as error:
         validate_benefits('[{"name": "Ten off",', source="spring.json")
     assert error.value.total == 1
 

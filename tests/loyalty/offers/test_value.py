@@ -17,7 +17,7 @@ TYPES = ["percent_off", "amount_off", "points_multiplier", "bonus_points", "free
 
 def test_face_values_of_every_benefit_type():
     found = face_values(
-        TYPES + ["early_access"],
+        [*TYPES, "early_access"],
         [10.0, 3.0, 2.0, 200.0, 0.0, 0.0],
         [12.0, 12.0, 30.0, 12.0, 12.0, 12.0],
     )

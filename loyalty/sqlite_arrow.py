@@ -1,0 +1,49 @@
+"""Arrow-speed SQLite reads and writes (ADBC), in a child process.
+
+ADBC's SQLite driver links its own copy of SQLite. Two copies of SQLite in one process do not
+see each other's POSIX locks, and closing a file releases every lock the process holds on it:
+the ADBC connection's close can delete the WAL file under the process's other connections and
+corrupt the database (https://www.sqlite.org/howtocorrupt.html, section 2.2.1). So ADBC only
+ever runs in a child process of its own, where locking works as between any two processes;
+tables travel through an Arrow IPC file. Callers keep small jobs in-process, on SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pyarrow as pa
+
+
+def in_child(function: Callable, *args):
+    """``function(*args)`` in a fresh child process (spawned: no inherited connections)."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+        return child.submit(function, *args).result()
+
+
+def read_arrow(database: str, sql: str) -> pa.Table:
+    """The result of ``sql`` on the SQLite file ``database``, read by ADBC in a child."""
+    with tempfile.TemporaryDirectory(prefix="loyalty-read-") as folder:
+        path = Path(folder) / "result.arrow"
+        in_child(_read_to_file, database, sql, str(path))
+        with pa.memory_map(str(path)) as source:
+            return pa.ipc.open_file(source).read_all()
+
+
+def write_arrow_file(table: pa.Table, path: Path) -> None:
+    """Write ``table`` as an Arrow IPC file (for a child to read)."""
+    with pa.ipc.new_file(path, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _read_to_file(database: str, sql: str, path: str) -> None:
+    import adbc_driver_sqlite.dbapi as adbc
+
+    with adbc.connect(database) as connection, connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute(sql)
+        write_arrow_file(cursor.fetch_arrow_table(), Path(path))
