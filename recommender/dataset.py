@@ -12,6 +12,7 @@ import pandas as pd
 from recommender.errors import EmptyHistoryError, UnknownMemberError, UnknownProductError
 
 NANOSECONDS_PER_DAY = 86_400 * 10**9
+FEW = 16  # up to this many ids are looked up one by one (no frame, no factorising)
 
 
 def to_days(timestamps: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
@@ -26,9 +27,18 @@ def _lookup(index: pd.Index, ids) -> np.ndarray:
     Transactions repeat ids millions of times: factorising first means each distinct id is
     converted and hashed once.
     """
+    if len(ids) <= FEW:  # serving asks for one member
+        return np.array([_position(index, str(one)) for one in ids], dtype=np.int64)
     codes, distinct = pd.factorize(pd.Series(ids).astype(str))
     positions = index.get_indexer(np.asarray(distinct).astype(str))
     return np.where(codes >= 0, positions[codes], -1)
+
+
+def _position(index: pd.Index, one: str) -> int:
+    try:
+        return index.get_loc(one)
+    except KeyError:
+        return -1
 
 
 class Dataset:

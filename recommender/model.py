@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from implicit.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
-from recommender.dataset import Dataset, to_days
+from recommender.dataset import NANOSECONDS_PER_DAY, Dataset
 from recommender.errors import EmptyHistoryError
 from recommender.features import (
     DISCOVERY_FEATURES,
@@ -221,7 +221,9 @@ class SelectionModel:
 
     def now_day(self, as_of=None) -> float:
         """The scoring day: ``as_of`` (a timestamp) or the day after the last purchase."""
-        return self.as_of_day_ if as_of is None else float(to_days([as_of])[0])
+        if as_of is None:
+            return self.as_of_day_
+        return pd.Timestamp(as_of).as_unit("ns").value / NANOSECONDS_PER_DAY
 
     def discovery_scores(self, rows: np.ndarray, items: np.ndarray | None = None) -> np.ndarray:
         """Discovery log-odds of every product for a block of members (one matrix product).
