@@ -22,6 +22,7 @@ from api.http import (
     events,
     health,
     imports,
+    marketer,
     members,
     metrics,
     offers,
@@ -98,4 +99,5 @@ def create_app(
     engine.init_app(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    app.register_blueprint(marketer.blp)  # a page, not an API operation: not in the document
     return app

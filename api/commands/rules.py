@@ -8,18 +8,15 @@ import json
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from loyalty.brand_fit import store
-from loyalty.brand_fit.compile import compile_rules
 from loyalty.brand_fit.validation import validate_rules
 from loyalty.clock import today
 from loyalty.db import database
 from loyalty.errors import LoyaltyError, NotFoundError
-from loyalty.history import load_members, load_products
-from recommender.curation import compare_selections, rule_set_impact
+from loyalty.history import load_products
 from recommender.errors import ModelNotFoundError
-from recommender.selection import recommend_with_changes
+from recommender.rule_preview import RulePreview
 from recommender.store import ModelStore
 
 RULES_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -169,26 +166,10 @@ AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print machine-re
 @click.pass_obj
 def preview(settings, member_id: str, draft_file, channel: str, n: int, as_json: bool) -> None:
     """MEMBER_ID's selection with the published rules and with the draft, side by side."""
-    context = _Context.load(settings, draft_file)
+    context = _load(settings, draft_file)
     if member_id not in set(context.members["member_id"].astype(str)):
         raise NotFoundError(f"unknown member: {member_id}; see `loyalty status`")
-    published, published_changes = context.select([member_id], channel, n, draft=False)
-    draft, draft_changes = context.select([member_id], channel, n, draft=True)
-    # What the draft does explains a difference first; what only the published set did, next.
-    reasons = [frame for frame in (draft_changes, published_changes) if len(frame)]
-    changes = compare_selections(
-        published, draft, pd.concat(reasons, ignore_index=True) if reasons else draft_changes
-    )
-    report = {
-        "member_id": member_id,
-        "channel": channel,
-        "published_rule_set": context.version,
-        "published": _listed(published),
-        "draft": _listed(draft),
-        "changes": _records(changes.drop(columns="member_id")),
-        "rules_published": _records(published_changes.drop(columns="member_id")),
-        "rules_draft": _records(draft_changes.drop(columns="member_id")),
-    }
+    report = context.member_report(member_id, channel, n)
     click.echo(json.dumps(report, indent=2) if as_json else _preview_text(report))
 
 
@@ -203,16 +184,7 @@ def preview(settings, member_id: str, draft_file, channel: str, n: int, as_json:
 @click.pass_obj
 def impact(settings, draft_file, sample: int, channel: str, n: int, as_json: bool) -> None:
     """What the draft would change, against the published rules, on a sample of members."""
-    context = _Context.load(settings, draft_file)
-    member_ids = _sample(context.members["member_id"], sample)
-    published, _ = context.select(member_ids, channel, n, draft=False, explain=False)
-    draft, draft_changes = context.select(member_ids, channel, n, draft=True)
-    report = {
-        "published_rule_set": context.version,
-        "channel": channel,
-        "n": n,
-        **rule_set_impact(member_ids, published, draft, draft_changes, n, len(context.products)),
-    }
+    report = _load(settings, draft_file).impact_report(sample, channel, n)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -224,60 +196,19 @@ def impact(settings, draft_file, sample: int, channel: str, n: int, as_json: boo
         click.echo(f"{count:>20}  {rule_id}")
 
 
-class _Context:
-    """The model, catalogue, members and both rule sets a preview compares."""
-
-    def __init__(self, settings, model, products, members, version, published, draft):
-        day = today(settings)
-        self.as_of = pd.Timestamp(day)
-        self.model, self.products, self.members, self.version = model, products, members, version
-        self.published = compile_rules(published, products, day, version)
-        self.draft = compile_rules(draft, products, day, None)
-
-    @classmethod
-    def load(cls, settings, draft_file: Path | None) -> _Context:
-        try:
-            model = ModelStore(settings.models_dir).load()
-        except ModelNotFoundError:
-            raise LoyaltyError("no trained model yet: run loyalty train first") from None
-        drafted = _read(draft_file) if draft_file is not None else None
-        with database(settings) as engine:
-            products, members = load_products(engine), load_members(engine)
-            version, published = store.current_rule_set(engine)
-            if drafted is None:
-                listed = store.list_drafts(engine)
-                drafted = [d.rule for d in listed if d.status != "removed"]
-        return cls(settings, model, products, members, version, published, drafted)
-
-    def select(self, member_ids, channel: str, n: int, *, draft: bool, explain: bool = True):
-        return recommend_with_changes(
-            self.model,
-            member_ids,
-            n=n,
-            channel=channel,
-            products=self.products,
-            members=self.members,
-            as_of=self.as_of,
-            rules=self.draft if draft else self.published,
-            explain_rules=explain,
+def _load(settings, draft_file: Path | None) -> RulePreview:
+    """The newest saved model, every member, and the draft in ``draft_file`` (default: the
+    saved drafts) against the current rule set."""
+    try:
+        model = ModelStore(settings.models_dir).load()
+    except ModelNotFoundError:
+        raise LoyaltyError("no trained model yet: run loyalty train first") from None
+    drafted = _read(draft_file) if draft_file is not None else None
+    with database(settings) as engine:
+        products = load_products(engine)
+        return RulePreview.load(
+            engine, model, products, today(settings), drafted, journey=settings.journey
         )
-
-
-def _sample(member_ids: pd.Series, size: int) -> list[str]:
-    """The same members every time: the first ``size`` by a hash of their id."""
-    ids = member_ids.astype(str).drop_duplicates()
-    order = pd.util.hash_pandas_object(ids, index=False).to_numpy().argsort(kind="stable")
-    return ids.to_numpy()[order[:size]].tolist()
-
-
-def _listed(selection: pd.DataFrame) -> list[dict]:
-    columns = ["rank", "product_id", "score", "kind", "reason", "personalized"]
-    return _records(selection[columns].round({"score": 4}))
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """JSON-ready rows: numpy scalars as Python ones, missing values as None."""
-    return json.loads(frame.to_json(orient="records"))
 
 
 def _preview_text(report: dict) -> str:

@@ -1,4 +1,5 @@
-"""``/v1/rules``: brand-fit rules for marketers: drafts, validation, publishing, history."""
+"""``/v1/rules``: brand-fit rules for marketers: drafts, validation, publishing, history, and
+previews of a draft on one member or a sample of members before publishing."""
 
 from __future__ import annotations
 
@@ -6,10 +7,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.http.auth import MARKETER, requires
-from api.http.database import get_engine
+from api.http.database import get_engine, get_settings
+from api.http.engine import serving_engine
 from api.http.rule_schemas import (
     DraftResult,
     DraftRule,
+    ImpactReport,
+    ImpactRequest,
+    PreviewReport,
+    PreviewRequest,
     PublishRequest,
     PublishResult,
     RollbackRequest,
@@ -19,6 +25,9 @@ from api.http.rule_schemas import (
 from loyalty.brand_fit import store
 from loyalty.brand_fit.schema import RuleSchema
 from loyalty.brand_fit.validation import rules_from_loaded
+from loyalty.catalog_store import find_member
+from loyalty.clock import today
+from recommender.rule_preview import RulePreview
 
 blp = Blueprint(
     "rules",
@@ -121,3 +130,49 @@ class Current(MethodView):
         """The current rule set's version and rules (version null before the first publish)."""
         version, rules = store.current_rule_set(get_engine())
         return {"version": version, "rules": [r.to_json() for r in rules]}
+
+
+@blp.route("/preview")
+class Preview(MethodView):
+    """A draft on one member, before publishing."""
+
+    @requires(blp, *MARKETER)
+    @blp.arguments(PreviewRequest)
+    @blp.response(200, PreviewReport)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    def post(self, request: dict):
+        """The member's selection with the published rules and with the draft, side by side,
+        and which rule removed or moved which product; 503 before the first model is trained."""
+        member_id = request["member_id"]
+        draft = _draft(request)
+        find_member(get_engine(), member_id)  # 404 for an unknown member
+        preview = _preview(draft, *serving_engine().for_member(member_id)[1:])
+        return preview.member_report(member_id, request["channel"], request["n"])
+
+
+@blp.route("/impact")
+class Impact(MethodView):
+    """A draft on a sample of members, before publishing."""
+
+    @requires(blp, *MARKETER)
+    @blp.arguments(ImpactRequest)
+    @blp.response(200, ImpactReport)
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    def post(self, request: dict):
+        """What the draft would change against the published rules on a sample of members
+        (always the same ones); 503 before the first model is trained."""
+        preview = _preview(_draft(request), *serving_engine().current()[1:])
+        return preview.impact_report(request["sample"], request["channel"], request["n"])
+
+
+def _draft(request: dict):
+    """The rules sent, checked for repeated ids; None (the saved drafts) when none were sent."""
+    return rules_from_loaded(request["rules"], "request") if "rules" in request else None
+
+
+def _preview(draft, model, products) -> RulePreview:
+    settings = get_settings()
+    return RulePreview.load(
+        get_engine(), model, products, today(settings), draft, journey=settings.journey
+    )

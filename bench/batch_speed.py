@@ -1,0 +1,75 @@
+"""``generate-offers`` end to end against the bare float32 matrix product, in one run.
+
+Usage::
+
+    python bench/batch_speed.py DATA_DIR --campaign NAME [--workers 2] [--spark]
+
+``DATA_DIR`` is a ``LOYALTY_DATA_DIR`` with data, a trained model, benefits and the campaign
+(the steps of ``make run``). The reference is the bare float32 product of every member's
+factors with every product's factors, block by block as generation scores them; the run is
+``run_campaign`` with rules, benefits, budget and writing to the database. With ``--spark``
+the Spark engine at ``local[2]`` is timed too. Prints seconds, the ratio to the reference
+(issue goal: at most 3x) and the process's peak resident memory (goal: under 8 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from loyalty.clock import today
+from loyalty.config import Settings
+from loyalty.db import database
+from recommender.batch import BLOCK_MEMBERS
+from recommender.campaign_runs import Generation, run_campaign
+from recommender.store import ModelStore
+
+
+def bare_product(store: ModelStore) -> float:
+    """Seconds for every member's factors times every product's factors, in blocks."""
+    model = store.load()
+    members = model.user_factors_.astype(np.float32)
+    items = np.ascontiguousarray(model.item_factors_.astype(np.float32).T)
+    started = time.perf_counter()
+    for start in range(0, len(members), BLOCK_MEMBERS):
+        members[start : start + BLOCK_MEMBERS] @ items
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--campaign", required=True)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--spark", action="store_true")
+    options = parser.parse_args()
+    settings = Settings.from_env().with_overrides(data_dir=options.data_dir)
+    store = ModelStore(settings.models_dir)
+    with threadpool_limits(options.workers):
+        reference = bare_product(store)
+    runs = {"local": Generation(workers=options.workers)}
+    if options.spark:
+        runs["spark local[2]"] = Generation(spark_master="local[2]")
+    print(f"bare float32 member x product factors: {reference:.2f} s")
+    with database(settings) as engine:
+        for name, how in runs.items():
+            started = time.perf_counter()
+            run = run_campaign(engine, store, options.campaign, today(settings), how=how)
+            seconds = time.perf_counter() - started
+            members = run.summary["members"]
+            print(
+                f"{name:>15}: {seconds:.1f} s for {members:,} members "
+                f"({members / seconds:,.0f}/s), {seconds / reference:.1f}x the product "
+                f"(goal <= 3x)"
+            )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"peak resident memory of this process: {peak:.2f} GB (goal < 8 GB)")
+
+
+if __name__ == "__main__":
+    main()
