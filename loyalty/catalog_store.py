@@ -3,6 +3,7 @@ and single-row reads."""
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date, datetime
 
@@ -88,6 +89,12 @@ def _canonical(record) -> str:
     return json.dumps(dict(record), sort_keys=True, default=default)
 
 
+@functools.cache
+def _find_query(table: Table):
+    """One row by id, built once per table (serving reads a member on every request)."""
+    return select(*_value_columns(table)).where(table.c[_id_column(table)] == bindparam("id"))
+
+
 def find_member(engine: Engine, member_id: str) -> dict:
     """One member as stored; ``NotFoundError`` when there is none with this id."""
     return _find(engine, tables.members, member_id, "member")
@@ -102,9 +109,8 @@ def find_product(engine: Engine, product_id: str) -> dict:
 
 
 def _find(engine: Engine, table: Table, value: str, what: str) -> dict:
-    query = select(*_value_columns(table)).where(table.c[_id_column(table)] == value)
     with engine.connect() as connection:
-        row = connection.execute(query).mappings().first()
+        row = connection.execute(_find_query(table), {"id": value}).mappings().first()
     if row is None:
         raise NotFoundError(f"no {what} with id {value!r}")
     return dict(row)

@@ -15,7 +15,19 @@ from datetime import datetime
 
 import pandas as pd
 from marshmallow import fields, validate
-from sqlalchemy import Column, DateTime, Engine, Float, Index, Integer, String, Table, func, select
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from loyalty import tables
@@ -116,31 +128,39 @@ def last_event_id(engine: Engine) -> int:
         return connection.execute(select(func.max(events.c.event_id))).scalar_one() or 0
 
 
+# Built once: serving runs this on every request, and building a statement costs more than
+# running it.
+_MEMBER_PURCHASES = (
+    select(
+        events.c.event_id,
+        events.c.product_id,
+        events.c.occurred_at.label("timestamp"),
+        events.c.quantity,
+    )
+    .where(
+        events.c.member_id == bindparam("member_id"),
+        events.c.event_id > bindparam("after"),
+        events.c.type == "purchase",
+    )
+    .order_by(events.c.event_id)
+)
+_NO_PURCHASES = pd.DataFrame(columns=["event_id", "product_id", "timestamp", "quantity"])
+
+
 def member_purchases_after(engine: Engine, member_id: str, after_event_id: int) -> pd.DataFrame:
     """One member's purchase events numbered after ``after_event_id``.
 
-    Columns ``event_id, product_id, timestamp, quantity`` (the columns a model folds in).
+    Columns ``event_id, product_id, timestamp, quantity`` (the columns a model folds in). The
+    usual answer, none, is one shared empty frame: read it, do not change it.
     """
-    query = (
-        select(
-            events.c.event_id,
-            events.c.product_id,
-            events.c.occurred_at.label("timestamp"),
-            events.c.quantity,
-        )
-        .where(
-            events.c.member_id == member_id,
-            events.c.event_id > after_event_id,
-            events.c.type == "purchase",
-        )
-        .order_by(events.c.event_id)
-    )
     with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    columns = ["event_id", "product_id", "timestamp", "quantity"]
-    if not rows:  # the usual case, on every request: skip building a typed frame
-        return pd.DataFrame(columns=columns)
-    return pd.DataFrame(rows, columns=columns).astype({"timestamp": "datetime64[us]"})
+        rows = connection.execute(
+            _MEMBER_PURCHASES, {"member_id": member_id, "after": after_event_id}
+        ).all()
+    if not rows:
+        return _NO_PURCHASES
+    frame = pd.DataFrame(rows, columns=_NO_PURCHASES.columns)
+    return frame.astype({"timestamp": "datetime64[us]"})
 
 
 def _keys(connection, table, id_column: str, key_column: str, frame: pd.DataFrame) -> dict:

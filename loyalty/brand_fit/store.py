@@ -151,8 +151,10 @@ def rule_set(engine: Engine, version: int) -> list[Rule]:
 def current_version(engine: Engine) -> int | None:
     """The current rule set's number (a one-row query; None before the first publish)."""
     with engine.connect() as connection:
-        query = select(rule_sets.c.version).where(rule_sets.c.current)
-        return connection.execute(query).scalar_one_or_none()
+        return connection.execute(_CURRENT_VERSION).scalar_one_or_none()
+
+
+_CURRENT_VERSION = select(rule_sets.c.version).where(rule_sets.c.current)
 
 
 def _write_rule_set(connection: Connection, rules, note, author, rolled_back_from) -> int:

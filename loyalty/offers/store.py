@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, insert, select, update
 
 from loyalty.offers.benefits import Benefit, make_benefit
 from loyalty.offers.campaigns import Campaign
@@ -244,6 +244,10 @@ def current_offer_records(
     valid_on: date | None = None,
 ) -> list[dict]:
     """:func:`current_offers` as a list of dicts (what serving one member wants: no frame)."""
+    if member_id is not None and campaign is None and valid_on is not None:
+        with engine.connect() as connection:  # serving: a statement built once
+            found = connection.execute(_MEMBER_OFFERS, {"member_id": member_id, "day": valid_on})
+            return [dict(row) for row in found.mappings()]
     joined = offers.outerjoin(redemptions, redemptions.c.offer_id == offers.c.offer_id)
     query = _current(select(offers, redemptions.c.redeemed_at).select_from(joined))
     if member_id is not None:
@@ -255,6 +259,17 @@ def current_offer_records(
     query = query.order_by(offers.c.member_id, offers.c.campaign, offers.c.rank)
     with engine.connect() as connection:
         return [dict(row) for row in connection.execute(query).mappings()]
+
+
+_MEMBER_OFFERS = (
+    _current(
+        select(offers, redemptions.c.redeemed_at).select_from(
+            offers.outerjoin(redemptions, redemptions.c.offer_id == offers.c.offer_id)
+        )
+    )
+    .where(offers.c.member_id == bindparam("member_id"), offers.c.valid_until >= bindparam("day"))
+    .order_by(offers.c.campaign, offers.c.rank)
+)
 
 
 def run_offers(engine: Engine, run_id: str) -> pd.DataFrame:
