@@ -62,6 +62,8 @@ def member_offers(
     made on the fly (see the module docstring).
     """
     held = current_offer_records(engine, member_id=member["member_id"], valid_on=today)
+    if held:  # offers of a current run: no need to look at the campaigns (the usual case)
+        return MemberOffers(held, RUN)
     valid = [c for c in list_campaigns(engine) if c.valid_from <= today <= c.valid_until]
     if not valid or any(c.current_run for c in valid):
         return MemberOffers(held, RUN)

@@ -93,6 +93,16 @@ def test_generating_again_gives_the_same_offers_and_replaces_the_run(run, shop, 
     pd.testing.assert_frame_equal(first.drop(columns="run_id"), second.drop(columns="run_id"))
     listed = json.loads(run("campaigns", "list", "--json").output)
     assert listed[0]["current_run"] == "summer-r0002"
+    runs = run("runs", "list", "--campaign", "summer").output.splitlines()
+    assert runs[0].startswith("summer-r0002: complete") and "replaced" in runs[1]
+    page = tmp_path / "report.html"
+    assert run("runs", "report", "summer-r0002", "--html", page).exit_code == 0
+    html = page.read_text()
+    for title in ("Offers per journey stage", "Budget use", "Catalogue coverage", "Rule hits"):
+        assert title in html
+    assert html.count("<svg") >= 6 and "<script" not in html
+    assert "http" not in html.replace("http://www.w3.org/2000/svg", "")  # opens offline
+    assert f"{len(second):,}" in html  # the offers count
 
 
 def test_published_exclusions_never_reach_an_offer(run, shop, tmp_path):
