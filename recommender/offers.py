@@ -134,7 +134,7 @@ def choose_offers(model: SelectionModel, context: OfferContext, member_ids) -> p
     """
     context = with_rules(context)
     campaign, rules = context.campaign, context.rules
-    ids = np.asarray(member_ids).astype(str)
+    ids = pd.unique(np.asarray(member_ids).astype(str))  # a member asked for twice: once
     benefits = [b for b in context.benefits if b.enabled]
     k = campaign.offers_per_member
     candidates, fields = _candidates(model, context, rules, ids, k * CANDIDATES_PER_OFFER)
@@ -154,7 +154,7 @@ def finish_offers(chosen: pd.DataFrame, context: OfferContext, member_ids):
     Returns ``(offers, summary)`` as :func:`generate_offers` does.
     """
     campaign = context.campaign
-    ids = np.asarray(member_ids).astype(str)
+    ids = pd.unique(np.asarray(member_ids).astype(str))
     chosen = _spend_budget(chosen.reset_index(drop=True), campaign.budget)
     offers = _offer_rows(chosen, context, context.rules.version)
     holdout = in_holdout(ids, campaign.name, campaign.holdout)
