@@ -1,4 +1,5 @@
-"""``/metrics``: Prometheus text with request counts and latencies per route.
+"""``/metrics``: Prometheus text with request counts and latencies per route, and the model
+and rule-set versions serving (``loyalty_model_version_info``, ``loyalty_ruleset_version``).
 
 Under gunicorn each worker is its own process; ``loyalty serve`` then sets
 ``PROMETHEUS_MULTIPROC_DIR`` (for prometheus_client) and ``METRICS_DIR`` (for this app) to one
@@ -22,6 +23,11 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily
+
+from api.http.database import get_engine, get_settings
+from loyalty.brand_fit.store import current_version
+from recommender.store import ModelStore
 
 EXTENSION = "loyalty.metrics"
 # /v1/members/<string(maxlength=64):member_id> is labelled /v1/members/{member_id}.
@@ -89,4 +95,25 @@ class Metrics(MethodView):
             multiprocess.MultiProcessCollector(registry, path=folder)
         else:
             registry = current_app.extensions[EXTENSION].registry
-        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+        versions = CollectorRegistry()
+        versions.register(_Versions())
+        text = generate_latest(registry) + generate_latest(versions)
+        return Response(text, content_type=CONTENT_TYPE_LATEST)
+
+
+class _Versions:
+    """What serves now: read at scrape time, so every worker reports the same."""
+
+    def collect(self):
+        model = ModelStore(get_settings().models_dir).current_version()
+        info = GaugeMetricFamily(
+            "loyalty_model_version_info", "The current model version (1).", labels=["version"]
+        )
+        info.add_metric([model or "none"], 1.0)
+        yield info
+        rule_set = current_version(get_engine())
+        yield GaugeMetricFamily(
+            "loyalty_ruleset_version",
+            "The current published rule set's number (0 before the first publish).",
+            value=float(rule_set or 0),
+        )

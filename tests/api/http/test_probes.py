@@ -34,3 +34,14 @@ def test_metrics_count_requests_per_route(client, as_role):
     assert 'route="/v1/members/{member_id}",status="404"' in text
     assert 'route="unmatched",status="404"' in text
     assert "loyalty_http_request_duration_seconds_bucket" in text
+
+
+def test_metrics_name_the_model_and_rule_set_serving(client, as_role):
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'loyalty_model_version_info{version="none"} 1.0' in text
+    assert "loyalty_ruleset_version 0.0" in text
+    rule = {"name": "No cigars", "effect": "exclude", "products": {"tags": {"contains": "cigar"}}}
+    marketer = as_role("marketer")
+    client.post("/v1/rules/drafts", json=[rule], headers=marketer)
+    client.post("/v1/rules/publish", json={"note": "first", "author": "t"}, headers=marketer)
+    assert "loyalty_ruleset_version 1.0" in client.get("/metrics").get_data(as_text=True)
