@@ -44,6 +44,7 @@ run: $(VENV)/.installed
 	done > $(DATA)/demo-keys.txt
 	@echo
 	@echo "API docs:  http://$(HOST):$(PORT)/docs   (OpenAPI: /openapi.json)"
+	@echo "Marketer:  http://$(HOST):$(PORT)/marketer   (sign in with the marketer key below)"
 	@echo "Try:       curl -H \"Authorization: Bearer <admin key>\" http://$(HOST):$(PORT)/v1/status"
 	@echo "Demo keys (role, key) from $(DATA)/demo-keys.txt:"
 	@cat $(DATA)/demo-keys.txt

@@ -8,7 +8,8 @@ curated under its rules instead (:mod:`recommender.curation`). Reasons are writt
 products that made the list.
 
 Members without a history in the model, or without consent to personalisation, get what is
-popular in their segment (their tier), marked ``personalized=False``.
+popular in their segment (their tier; with fewer than ``MIN_SEGMENT_MEMBERS`` members known in
+it, among all members), marked ``personalized=False``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from recommender.training import pair_keys
 
 COLUMNS = ["member_id", "rank", "product_id", "score", "kind", "reason", "personalized"]
 BLOCK = 1024
+MIN_SEGMENT_MEMBERS = 50
 
 
 def available_products(model: SelectionModel, products: pd.DataFrame | None, channel) -> np.ndarray:
@@ -305,16 +307,17 @@ def _popular_in_segment(
 ):
     """Non-personalised selections: products most bought (recently) by the member's segment."""
     recent = model.habits_.matrix("recent_long")
-    everyone = np.asarray(recent.sum(axis=0)).ravel()
     segment_of = _segments(model.dataset_.member_ids, members).to_numpy()
     wanted = _segments(ids[at], members).to_numpy()
     frames = []
     for segment in np.unique(wanted):  # a handful of tiers, not members
-        in_segment = segment_of == segment
-        popularity = (
-            np.asarray(recent[in_segment].sum(axis=0)).ravel() if in_segment.any() else everyone
-        )
         members_at = at[wanted == segment]
+        in_segment = segment_of == segment
+        # A segment of a few members (or a members frame that holds only the members asked
+        # for) would show them their own purchases: personalisation without consent.
+        if in_segment.sum() < MIN_SEGMENT_MEMBERS:
+            in_segment, segment = np.ones_like(in_segment), "all"
+        popularity = np.asarray(recent[in_segment].sum(axis=0)).ravel()
         scores = np.broadcast_to(
             np.log1p(popularity).astype(np.float32), (len(members_at), len(popularity))
         ).copy()

@@ -1,5 +1,6 @@
 import numpy as np
 
+import recommender.selection
 from recommender.selection import COLUMNS, recommend
 
 
@@ -33,7 +34,10 @@ def test_channel_and_inactive_products_are_never_returned(model, products):
     assert "p08" not in set(everyone["product_id"])  # inactive
 
 
-def test_members_without_history_or_consent_get_popular_in_segment(model, products, members):
+def test_members_without_history_or_consent_get_popular_in_segment(
+    model, products, members, monkeypatch
+):
+    monkeypatch.setattr(recommender.selection, "MIN_SEGMENT_MEMBERS", 5)  # 10 gold members here
     selection = recommend(model, ["new", "m01", "m02"], n=3, products=products, members=members)
     by_member = selection.groupby("member_id")
     assert not by_member["personalized"].all()["new"]
@@ -41,6 +45,17 @@ def test_members_without_history_or_consent_get_popular_in_segment(model, produc
     assert by_member["personalized"].all()["m02"]
     assert "no consent" in selection.loc[selection["member_id"] == "m01", "reason"].iloc[0]
     assert "gold members" in selection.loc[selection["member_id"] == "m01", "reason"].iloc[0]
+
+
+def test_a_segment_too_small_never_shows_a_member_their_own_purchases(model, products, members):
+    # m01 refused personalisation but has a history; with only m01 known, "m01's segment" would
+    # be m01 alone, and its popular products m01's own favourites.
+    alone = members[members["member_id"] == "m01"]
+    selection = recommend(model, ["m01"], n=5, products=products, members=alone)
+    everyone = recommend(model, ["m01"], n=5, products=products, members=alone.assign(tier="x"))
+    assert selection["reason"].str.startswith("Popular with members (").all()
+    assert list(selection["product_id"]) == list(everyone["product_id"])
+    assert set(selection["product_id"]) & {"p05", "p06", "p07"}  # the other group's products
 
 
 def test_brand_fit_mask_and_offset_are_obeyed(model):
