@@ -4,7 +4,7 @@ previews of a draft on one member or a sample of members before publishing."""
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 
 from api.http.auth import MARKETER, requires
 from api.http.database import get_engine, get_settings
@@ -23,6 +23,7 @@ from api.http.rule_schemas import (
     RuleSetInfo,
 )
 from loyalty.brand_fit import store
+from loyalty.brand_fit.errors import RuleNotFoundError
 from loyalty.brand_fit.schema import RuleSchema
 from loyalty.brand_fit.validation import rules_from_loaded
 from loyalty.catalog_store import find_member
@@ -62,11 +63,35 @@ class DraftById(MethodView):
     """One draft."""
 
     @requires(blp, *MARKETER)
+    @blp.response(200, DraftRule)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, rule_id: str):
+        """Read one draft and how it differs from the current rule set."""
+        return _one_draft(rule_id)
+
+    @requires(blp, *MARKETER)
+    @blp.arguments(RuleSchema, description="The rule (its id, if given, must be the path's)")
+    @blp.response(200, DraftRule)
+    def put(self, rule: dict, rule_id: str):
+        """Save one rule as a draft under this id (added, or replacing the draft)."""
+        if rule.setdefault("id", rule_id) != rule_id:
+            abort(422, errors={"json": {"id": [f"must be {rule_id!r}, as in the path"]}})
+        store.add_drafts(get_engine(), rules_from_loaded([rule], "request"))
+        return _one_draft(rule_id)
+
+    @requires(blp, *MARKETER)
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     def delete(self, rule_id: str):
         """Remove a draft (it leaves the rules with the next publish)."""
         store.remove_draft(get_engine(), rule_id)
+
+
+def _one_draft(rule_id: str) -> dict:
+    found = [d for d in store.list_drafts(get_engine()) if d.rule.id == rule_id]
+    if not found or found[0].status == "removed":
+        raise RuleNotFoundError(f"no draft rule with id {rule_id!r}")
+    return {"status": found[0].status, "rule": found[0].rule.to_json()}
 
 
 @blp.route("/validate")

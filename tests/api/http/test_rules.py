@@ -72,3 +72,20 @@ def test_unknown_draft_or_version_is_404_and_nothing_to_publish_is_4xx(client, a
     )
     empty = client.post("/v1/rules/publish", json={"note": "n", "author": "a"}, headers=marketer)
     assert 400 <= empty.status_code < 500
+
+
+def test_one_draft_is_read_written_and_deleted_by_id(client, as_role):
+    marketer = as_role("marketer")
+    url = "/v1/rules/drafts/two-per-brand"
+    assert_error(client.get(url, headers=marketer), 404)
+    saved = client.put(url, json=BRAND_LIMIT, headers=marketer)
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+    assert saved.get_json() == {"status": "new", "rule": {**saved.get_json()["rule"], "max": 2}}
+    client.put(url, json={**BRAND_LIMIT, "max": 3}, headers=marketer)
+    assert client.get(url, headers=marketer).get_json()["rule"]["max"] == 3
+    body = assert_error(client.put(url, json={**BRAND_LIMIT, "id": "other"}, headers=marketer), 422)
+    assert "id" in body["errors"]["json"]
+    assert_error(client.put(url, json={"name": "x", "effect": "boost"}, headers=marketer), 422)
+    assert_error(client.put(url, json=BRAND_LIMIT, headers=as_role("channel")), 403)
+    assert client.delete(url, headers=marketer).status_code == 204
+    assert_error(client.get(url, headers=marketer), 404)
