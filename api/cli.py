@@ -6,7 +6,17 @@ import sys
 
 import click
 
-from api.commands import data, fixtures, keys, offers, recommender, rules, serve
+from api.commands import (
+    benefits,
+    campaigns,
+    data,
+    fixtures,
+    keys,
+    offers,
+    recommender,
+    rules,
+    serve,
+)
 from api.commands.options import DATE
 from loyalty.config import Settings
 from loyalty.errors import ConfigError, InvalidInputError, LoyaltyError, NotFoundError
@@ -54,11 +64,12 @@ def cli(ctx: click.Context, as_of) -> None:
     ctx.obj = settings.with_overrides(as_of=as_of)
 
 
+cli.add_command(benefits.benefits)
 cli.add_command(fixtures.fixtures)
 cli.add_command(keys.keys)
 cli.add_command(rules.rules)
 cli.add_command(serve.serve)
-for command in data.COMMANDS + recommender.COMMANDS + offers.COMMANDS + offers.GROUPS:
+for command in data.COMMANDS + recommender.COMMANDS + offers.COMMANDS + campaigns.COMMANDS:
     cli.add_command(command)
 
 
