@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pyarrow import csv
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.dialects import postgresql
 
+from loyalty import tables
 from loyalty.sqlite_arrow import in_child, write_arrow_file
 
 COLUMNS = (
@@ -61,20 +63,35 @@ def _ingest_sqlite(engine: Engine, lines: pd.DataFrame, log: dict) -> int:
 
 
 def _insert_sqlite(engine: Engine, lines: pd.DataFrame, log: dict) -> int:
-    """A few lines (API calls, small files): plain inserts on the engine's own connection."""
+    """A few lines (small files): plain inserts on the engine's own connection."""
+    with engine.begin() as connection:
+        written = insert_lines(connection, lines)
+        connection.exec_driver_sql(_log_sql("?"), _log_row(log, written))
+    return written
+
+
+def insert_lines(connection: Connection, lines: pd.DataFrame) -> int:
+    """Insert a few transaction lines (``COLUMNS``) in ``connection``'s transaction, skipping
+    those stored already; returns how many were written.
+
+    Moments are written in the one text form every path uses on SQLite (see ``_arrow``): the
+    same line, imported or sent as an event, has the same key.
+    """
+    if connection.dialect.name != "sqlite":
+        insert = postgresql.insert(tables.transactions).on_conflict_do_nothing()
+        records = lines[list(COLUMNS)].astype(object).to_dict("records")
+        found = connection.execute(insert.returning(tables.transactions.c.member_key), records)
+        return len(found.all()) if records else 0
     frame = _arrow(lines).to_pandas().astype(object)
     records = frame.where(frame.notna(), None).to_dict("records")
     insert = (
         f"INSERT INTO transactions ({', '.join(COLUMNS)}) VALUES "
         f"({', '.join(':' + c for c in COLUMNS)}) ON CONFLICT DO NOTHING"
     )
-    with engine.begin() as connection:
-        before = connection.exec_driver_sql("SELECT total_changes()").scalar_one()
-        if records:
-            connection.execute(text(insert), records)
-        written = connection.exec_driver_sql("SELECT total_changes()").scalar_one() - before
-        connection.exec_driver_sql(_log_sql("?"), _log_row(log, written))
-    return written
+    before = connection.exec_driver_sql("SELECT total_changes()").scalar_one()
+    if records:
+        connection.execute(text(insert), records)
+    return connection.exec_driver_sql("SELECT total_changes()").scalar_one() - before
 
 
 def _adbc_ingest(database: str, table: str, log: dict) -> int:

@@ -28,9 +28,9 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from loyalty import tables
+from loyalty.bulk import insert_lines
 from loyalty.errors import InvalidInputError, RowProblem
 from loyalty.formats import TransactionRow
 
@@ -94,9 +94,7 @@ def record_events(engine: Engine, loaded: list[dict], source: str = "events") ->
                 channel=("channel", "first"),
                 store_id=("store_id", "first"),
             )
-            insert = _insert_ignoring_stored(engine)
-            result = connection.execute(insert, lines.astype(object).to_dict("records"))
-            written = len(result.all())
+            written = insert_lines(connection, lines)
         now = datetime.now()
         connection.execute(
             events.insert(),
@@ -167,9 +165,3 @@ def _keys(connection, table, id_column: str, key_column: str, frame: pd.DataFram
     wanted = sorted(set(frame[id_column]))
     query = select(table.c[id_column], table.c[key_column]).where(table.c[id_column].in_(wanted))
     return dict(connection.execute(query).all())
-
-
-def _insert_ignoring_stored(engine: Engine):
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(tables.transactions).on_conflict_do_nothing()
-    return insert.returning(tables.transactions.c.member_key)

@@ -45,7 +45,11 @@ def load_transactions(
         {
             "member_id": member_ids.reindex(lines["member_key"]).to_numpy(),
             "product_id": product_ids.reindex(lines["product_key"]).to_numpy(),
-            "timestamp": pd.to_datetime(lines["purchased_at"]).astype("datetime64[s]"),
+            # ISO 8601 in any precision: a database written by an older version may hold
+            # moments with and without fractions of a second.
+            "timestamp": pd.to_datetime(lines["purchased_at"], format="ISO8601").astype(
+                "datetime64[s]"
+            ),
             "quantity": lines["quantity"].astype("float64"),
             "amount": lines["amount"].astype("float64"),
             "channel": lines["channel"].astype("str"),

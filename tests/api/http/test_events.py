@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime
 
+import pandas as pd
 import sqlalchemy as sa
 
 from api.app import create_app
 from loyalty import tables
 from loyalty.events import events as events_table
+from loyalty.formats import TransactionRow
+from loyalty.history import load_transactions
+from loyalty.ingest import import_records
 from tests.api.http.conftest import assert_error
 from tests.api.http.test_selections import shop as shop  # the fixture
 
@@ -115,3 +119,15 @@ def test_only_channels_and_admins_send_events(client, as_role, shop):
     event = {"events": [purchase("P00001", "2026-11-22")]}
     assert_error(client.post("/v1/events", json=event), 401)
     assert_error(client.post("/v1/events", json=event, headers=as_role("marketer")), 403)
+
+
+def test_an_event_and_an_import_of_the_same_line_store_it_once(client, as_role, engine, shop):
+    product = never_bought(engine)
+    line = {**purchase(product, "2026-07-02"), "basket_id": "R-9"}
+    sent = client.post("/v1/events", json={"events": [line]}, headers=as_role("channel"))
+    assert sent.get_json()["lines_written"] == 1
+    record = TransactionRow().load({k: v for k, v in line.items() if k != "type"})
+    assert import_records(engine, "transactions", [record], TransactionRow()).rows_written == 0
+    stored = load_transactions(engine)
+    mine = stored[(stored["member_id"] == MEMBER) & (stored["product_id"] == product)]
+    assert list(mine["timestamp"]) == [pd.Timestamp("2026-07-02 10:00:00")]
