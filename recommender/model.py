@@ -15,6 +15,7 @@ were fitted on the last ``validation_days`` of the training window (see
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import numpy as np
@@ -192,9 +193,22 @@ class SelectionModel:
         self._volumes = member_trips(self.habits_)
         self._bought = bought_matrix(self.habits_)
         self._affinity_columns = np.where(self.category_ >= 0, self.category_, -1)
+        self._popularity: dict[bytes, np.ndarray] = {}
         self._product_offset = (
             w[1] * self.profile_.log_recent_buyers + w[4] * self.profile_.repeat_logit
         ).astype(np.float32) + np.float32(self.discovery_intercept_)
+
+    def popularity(self, members: np.ndarray) -> np.ndarray:
+        """Recency-weighted purchases per product by the ``members`` (a bool mask of rows).
+
+        Kept per set of members (a segment), so serving and batch blocks pay the pass over
+        every purchase once; a member's new purchases (:meth:`update_member`) reset it.
+        """
+        key = hashlib.blake2b(np.packbits(members).tobytes(), digest_size=16).digest()
+        if key not in self._popularity:
+            recent = self.habits_.matrix("recent_long")
+            self._popularity[key] = np.asarray(recent[members].sum(axis=0)).ravel()
+        return self._popularity[key]
 
     def scoring_items(self, extra_offset: np.ndarray | None = None) -> np.ndarray:
         """Product side of the block product: factors plus a row of per-product offsets.
@@ -295,6 +309,7 @@ class SelectionModel:
         self._affinity = replace_row(self._affinity, row, affinity)
         self._volumes[row] = member_trips(mine)[0]
         self._bought = bought_matrix(self.habits_)
+        self._popularity = {}
         return self
 
     def _add_member(self, member_id: str) -> int:
@@ -309,6 +324,7 @@ class SelectionModel:
         self._bought = bought_matrix(self.habits_)
         empty = sp.csr_matrix((1, self._affinity.shape[1]), dtype=self._affinity.dtype)
         self._affinity = sp.vstack([self._affinity, empty]).tocsr()
+        self._popularity = {}
         return habits.shape[0]
 
     def to_arrays(self) -> dict[str, np.ndarray]:

@@ -306,7 +306,6 @@ def _popular_in_segment(
     model, ids, rows, at, consent, members, n, only_new, allowed, mask, offset, brand_fit
 ):
     """Non-personalised selections: products most bought (recently) by the member's segment."""
-    recent = model.habits_.matrix("recent_long")
     segment_of = _segments(model.dataset_.member_ids, members).to_numpy()
     wanted = _segments(ids[at], members).to_numpy()
     frames = []
@@ -317,7 +316,7 @@ def _popular_in_segment(
         # for) would show them their own purchases: personalisation without consent.
         if in_segment.sum() < MIN_SEGMENT_MEMBERS:
             in_segment, segment = np.ones_like(in_segment), "all"
-        popularity = np.asarray(recent[in_segment].sum(axis=0)).ravel()
+        popularity = model.popularity(in_segment)
         scores = np.broadcast_to(
             np.log1p(popularity).astype(np.float32), (len(members_at), len(popularity))
         ).copy()
