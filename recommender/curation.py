@@ -28,6 +28,7 @@ from loyalty.brand_fit.compile import CompiledRules
 from loyalty.brand_fit.curate import curate
 from loyalty.formats import CHANNELS
 from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds, journey_stages
+from recommender.kept import kept
 from recommender.training import ragged_positions
 
 MEMBER_COLUMNS = ("tier", "home_store", "attributes")
@@ -83,13 +84,13 @@ class BrandFit:
 
         ``scope`` is what the rules are kept for: ``selection`` or ``offers``.
         """
+        to_catalogue, to_model = kept(
+            "alignment",
+            (model.dataset_, compiled.catalogue),
+            lambda: _alignment(model.dataset_.product_ids, compiled.product_ids),
+        )
         if channel is None:
             compiled, channel = every_channel(compiled), CHANNELS[0]
-        catalogue = pd.Index(compiled.product_ids)
-        to_catalogue = catalogue.get_indexer(model.dataset_.product_ids).astype(np.int64)
-        to_model = np.full(len(catalogue), -1, dtype=np.int64)
-        known = to_catalogue >= 0
-        to_model[to_catalogue[known]] = np.flatnonzero(known)
         now_day = model.now_day(as_of)
         fields = member_fields(model, member_ids, members, compiled.day, now_day, journey)
         return cls(
@@ -162,6 +163,15 @@ class BrandFit:
         if not self.changes:
             return pd.DataFrame(columns=CHANGE_COLUMNS)
         return pd.concat(self.changes, ignore_index=True)
+
+
+def _alignment(model_products: np.ndarray, catalogue_products: np.ndarray):
+    """Catalogue column of each model column and model column of each catalogue column."""
+    to_catalogue = pd.Index(catalogue_products).get_indexer(model_products).astype(np.int64)
+    to_model = np.full(len(catalogue_products), -1, dtype=np.int64)
+    known = to_catalogue >= 0
+    to_model[to_catalogue[known]] = np.flatnonzero(known)
+    return to_catalogue, to_model
 
 
 def every_channel(compiled: CompiledRules) -> CompiledRules:

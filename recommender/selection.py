@@ -20,6 +20,7 @@ import pandas as pd
 from loyalty.brand_fit.compile import CompiledRules
 from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds
 from recommender.curation import BrandFit
+from recommender.kept import kept
 from recommender.model import SelectionModel, known_member_rows
 from recommender.ranking import mask_own, top_k
 from recommender.reasons import (
@@ -39,8 +40,17 @@ def available_products(model: SelectionModel, products: pd.DataFrame | None, cha
     """Products that may be shown: active, and sold in ``channel`` when one is given.
 
     Without a products table every product the model knows is available; with one, products
-    missing from it are not (nothing is known about whether they are still sold).
+    missing from it are not (nothing is known about whether they are still sold). Kept per
+    model, catalogue and channel (:mod:`recommender.kept`): do not change the array.
     """
+    return kept(
+        f"available:{channel}",
+        (model.dataset_, products),
+        lambda: _available(model, products, channel),
+    )
+
+
+def _available(model: SelectionModel, products: pd.DataFrame | None, channel) -> np.ndarray:
     if products is None:
         return np.ones(model.dataset_.shape[1], dtype=bool)
     table = products.set_index(products["product_id"].astype(str))
@@ -56,6 +66,10 @@ def available_products(model: SelectionModel, products: pd.DataFrame | None, cha
 
 def product_names(model: SelectionModel, products: pd.DataFrame | None) -> np.ndarray:
     """Display name per model column (the id when no name is known), plus "" for column -1."""
+    return kept("names", (model.dataset_, products), lambda: _names(model, products))
+
+
+def _names(model: SelectionModel, products: pd.DataFrame | None) -> np.ndarray:
     names = pd.Series(model.dataset_.product_ids, index=model.dataset_.product_ids)
     if products is not None and "name" in products:
         table = products.drop_duplicates("product_id").set_index(products["product_id"].astype(str))
