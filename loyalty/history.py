@@ -99,7 +99,9 @@ def _read_columns(engine: Engine, query) -> pd.DataFrame:
 def _arrow_sqlite(engine: Engine, sql: str) -> pd.DataFrame:
     """Few lines: read in this process; many: ADBC in a child (``loyalty.sqlite_arrow``)."""
     with engine.connect() as connection:
-        lines = connection.execute(select(func.count()).select_from(tables.transactions))
+        # Counting stops after IN_PROCESS_LINES + 1: no pass over a large table to find out.
+        first = select(tables.transactions.c.member_key).limit(IN_PROCESS_LINES + 1).subquery()
+        lines = connection.execute(select(func.count()).select_from(first))
         if lines.scalar_one() <= IN_PROCESS_LINES:
             return pd.read_sql(text(sql), connection)
     return read_arrow(engine.url.database, sql).to_pandas()

@@ -71,8 +71,7 @@ def run_campaign(
     Raises ``CampaignInputError`` when no benefit is defined, the campaign has ended, or there
     is nothing to resume; ``ModelNotFoundError`` before the first ``loyalty train``.
     """
-    campaign = _open_campaign(engine, name, today)
-    benefits = list_benefits(engine)
+    campaign, benefits = _open_campaign(engine, name, today)
     model_version = models.current_version()
     model = models.load(model_version)
     products, members = load_products(engine), load_members(engine)
@@ -108,18 +107,20 @@ def run_campaign(
     return CampaignRun(run_id, offers, summary)
 
 
-def _open_campaign(engine: Engine, name: str, today: date) -> Campaign:
+def _open_campaign(engine: Engine, name: str, today: date) -> tuple[Campaign, list]:
+    """The campaign and the benefits, refused when it has ended or no benefit is enabled."""
     campaign = get_campaign(engine, name)
     if campaign.valid_until < today:
         raise CampaignInputError(
             f"campaign {name!r} ended on {campaign.valid_until.isoformat()}; nothing to generate",
             "valid_until",
         )
-    if not any(b.enabled for b in list_benefits(engine)):
+    benefits = list_benefits(engine)
+    if not any(b.enabled for b in benefits):
         raise CampaignInputError(
             "no benefit is defined; add some with loyalty benefits add FILE", "benefits"
         )
-    return campaign
+    return campaign, benefits
 
 
 def _run_id(engine, campaign: Campaign, how: Generation, today, model_version, ruleset_version):

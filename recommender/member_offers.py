@@ -24,7 +24,7 @@ from loyalty.brand_fit.compile import CompiledRules
 from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds
 from loyalty.offers.campaigns import Campaign
 from loyalty.offers.store import current_offer_records, list_benefits, list_campaigns
-from loyalty.status import data_status
+from loyalty.status import member_count
 from recommender.model import SelectionModel
 from recommender.offers import OfferContext, generate_offers
 
@@ -67,7 +67,7 @@ def member_offers(
     valid = [c for c in list_campaigns(engine) if c.valid_from <= today <= c.valid_until]
     if not valid or any(c.current_run for c in valid):
         return MemberOffers(held, RUN)
-    share = 1 / max(data_status(engine)["members"], 1)
+    share = 1 / max(member_count(engine), 1)
     benefits = list_benefits(engine)
     made = [
         _on_the_fly(

@@ -66,8 +66,8 @@ class ListOfObjects(Schema):
         return data
 
 
-class RuleSchema(ListOfObjects):
-    """A brand-fit rule as marketers write it (JSON)."""
+class MarketersObject(ListOfObjects):
+    """What a rule and a benefit both start with: an id (a slug), a name, a description."""
 
     class Meta:
         unknown = RAISE
@@ -81,6 +81,11 @@ class RuleSchema(ListOfObjects):
     )
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = fields.String(load_default="")
+
+
+class RuleSchema(MarketersObject):
+    """A brand-fit rule as marketers write it (JSON)."""
+
     effect = fields.String(required=True, validate=validate.OneOf(EFFECTS))
     products = Predicate(known=PRODUCT_FIELDS | HISTORY_FIELDS, what="product", load_default=dict)
     members = Predicate(known=MEMBER_FIELDS, what="member", load_default=dict)

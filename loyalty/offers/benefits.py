@@ -19,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from loyalty.brand_fit.fields import MEMBER_FIELDS, PRODUCT_FIELDS
-from loyalty.brand_fit.schema import SLUG, ListOfObjects, Predicate, slugify
+from loyalty.brand_fit.schema import MarketersObject, Predicate, slugify
 from loyalty.brand_fit.validation import flatten_messages, item_label, parse_json
 from loyalty.errors import RowProblem
 from loyalty.journey import STAGES
@@ -41,21 +41,9 @@ VALUE_RANGES = {
 }
 
 
-class BenefitSchema(ListOfObjects):
+class BenefitSchema(MarketersObject):
     """A benefit as marketers write it (JSON)."""
 
-    class Meta:
-        unknown = RAISE
-        ordered = True
-
-    id = fields.String(
-        validate=[
-            validate.Length(max=80),
-            validate.Regexp(SLUG, error="expected a slug: lower-case letters, digits and '-'"),
-        ]
-    )
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default="")
     type = fields.String(required=True, validate=validate.OneOf(BENEFIT_TYPES))
     value = fields.Float(allow_nan=False)
     members = Predicate(known=MEMBER_FIELDS, what="member", load_default=dict)
