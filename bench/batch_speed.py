@@ -6,7 +6,8 @@ Usage::
 
 ``DATA_DIR`` is a ``LOYALTY_DATA_DIR`` with data, a trained model, benefits and the campaign
 (the steps of ``make run``). The reference is the bare float32 product of every member's
-factors with every product's factors, block by block as generation scores them; the run is
+factors with every product's factors (``bench/bound.py``) with as many BLAS threads as
+workers; the run is
 ``run_campaign`` with rules, benefits, budget and writing to the database. With ``--spark``
 the Spark engine at ``local[2]`` is timed too. Prints seconds, the ratio to the reference
 (issue goal: at most 3x) and the process's peak resident memory (goal: under 8 GB).
@@ -19,26 +20,14 @@ import resource
 import time
 from pathlib import Path
 
-import numpy as np
+from bound import gemm_seconds
 from threadpoolctl import threadpool_limits
 
 from loyalty.clock import today
 from loyalty.config import Settings
 from loyalty.db import database
-from recommender.batch import BLOCK_MEMBERS
 from recommender.campaign_runs import Generation, run_campaign
 from recommender.store import ModelStore
-
-
-def bare_product(store: ModelStore) -> float:
-    """Seconds for every member's factors times every product's factors, in blocks."""
-    model = store.load()
-    members = model.user_factors_.astype(np.float32)
-    items = np.ascontiguousarray(model.item_factors_.astype(np.float32).T)
-    started = time.perf_counter()
-    for start in range(0, len(members), BLOCK_MEMBERS):
-        members[start : start + BLOCK_MEMBERS] @ items
-    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -51,7 +40,8 @@ def main() -> None:
     settings = Settings.from_env().with_overrides(data_dir=options.data_dir)
     store = ModelStore(settings.models_dir)
     with threadpool_limits(options.workers):
-        reference = bare_product(store)
+        model = store.load()
+        reference = gemm_seconds(model.user_factors_, model.item_factors_)
     runs = {"local": Generation(workers=options.workers)}
     if options.spark:
         runs["spark local[2]"] = Generation(spark_master="local[2]")

@@ -2,8 +2,8 @@
 
 Usage: ``python bench/recommend_speed.py [FIXTURE_DIR]`` (default ``/tmp/fx100k``). The model
 is trained once and kept in ``/tmp/loyalty-bench-models/<fixture>``. The GEMM bound is the
-time of member factors x item factors for the same members in the same blocks; throughput is
-that time over the time of the whole selection (scores, masks, top-n, kinds and reasons).
+time of member factors x item factors for the same members (``bench/bound.py``); throughput
+is that time over the time of the whole selection (scores, masks, top-n, kinds and reasons).
 Goals: throughput >= 60% of the bound, peak memory <= 2 GB (the Python/numpy allocations of
 the run, traced, and the process's peak resident size with the model loaded).
 """
@@ -16,14 +16,14 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+from bound import gemm_seconds
 from threadpoolctl import threadpool_limits
 from train_speed import read
 
 from recommender.errors import ModelNotFoundError
 from recommender.model import SelectionModel
-from recommender.selection import BLOCK, recommend
+from recommender.selection import recommend
 from recommender.store import ModelStore
 
 
@@ -38,16 +38,6 @@ def trained_model(directory: Path, products) -> SelectionModel:
         return store.load()
 
 
-def gemm_seconds(model: SelectionModel) -> float:
-    """Bare float32 member x product scores for every member, in the selection's blocks."""
-    members = np.ascontiguousarray(model.user_factors_, dtype=np.float32)
-    items = np.ascontiguousarray(model.item_factors_.T, dtype=np.float32)
-    started = time.perf_counter()
-    for start in range(0, len(members), BLOCK):
-        members[start : start + BLOCK] @ items
-    return time.perf_counter() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", nargs="?", default="/tmp/fx100k", type=Path)
@@ -56,7 +46,7 @@ def main() -> None:
     model = trained_model(args.directory, products)
     members, catalogue = model.dataset_.shape
     with threadpool_limits(1, "blas"):
-        bound = gemm_seconds(model)
+        bound = gemm_seconds(model.user_factors_, model.item_factors_)
         started = time.perf_counter()
         selection = recommend(model, None, n=10, products=products)
         seconds = time.perf_counter() - started

@@ -25,6 +25,7 @@ from implicit.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
 from recommender.dataset import NANOSECONDS_PER_DAY, Dataset
+from recommender.dense import add_gathered, add_sparse
 from recommender.errors import EmptyHistoryError
 from recommender.features import (
     DISCOVERY_FEATURES,
@@ -51,7 +52,6 @@ from recommender.training import (
 # habits, taste plus a little popularity for discoveries.
 DEFAULT_HABIT_WEIGHTS = np.array([0, 0, 1.0] + [0] * (len(HABIT_FEATURES) - 3))
 DEFAULT_DISCOVERY_WEIGHTS = np.array([1.0, 0.3, 1.0, 1.0, 0.0, 0.5])
-DENSE_ROWS = 128
 
 
 class SelectionModel:
@@ -192,7 +192,9 @@ class SelectionModel:
         self._affinity = category_affinity(self.habits_, self.category_, self.family_, w[2:4])
         self._volumes = member_trips(self.habits_)
         self._bought = bought_matrix(self.habits_)
-        self._affinity_columns = np.where(self.category_ >= 0, self.category_, -1)
+        # Products of unknown category read the affinity's last, empty column.
+        unknown = self._affinity.shape[1] - 1
+        self._affinity_columns = np.where(self.category_ >= 0, self.category_, unknown)
         self._popularity: dict[bytes, np.ndarray] = {}
         self._product_offset = (
             w[1] * self.profile_.log_recent_buyers + w[4] * self.profile_.repeat_logit
@@ -239,23 +241,23 @@ class SelectionModel:
             return self.as_of_day_
         return pd.Timestamp(as_of).as_unit("ns").value / NANOSECONDS_PER_DAY
 
-    def discovery_scores(self, rows: np.ndarray, items: np.ndarray | None = None) -> np.ndarray:
+    def discovery_scores(
+        self, rows: np.ndarray, items: np.ndarray | None = None, out: np.ndarray | None = None
+    ) -> np.ndarray:
         """Discovery log-odds of every product for a block of members (one matrix product).
 
-        ``items`` is :meth:`scoring_items` output, computed once per selection run.
+        ``items`` is :meth:`scoring_items` output, computed once per selection run; ``out``,
+        when given, has room for at least ``len(rows)`` rows and holds the result.
         """
         items = self.scoring_items() if items is None else items
         members = np.empty((len(rows), items.shape[0]), dtype=np.float32)
         members[:, :-1] = self._als.user_factors[rows] * np.float32(self.discovery_weights_[0])
         members[:, -1] = 1.0
-        scores = members @ items
-        affinity = self._affinity[rows].toarray()
-        scores += np.take(affinity, self._affinity_columns, axis=1)
+        scores = np.matmul(members, items, out=None if out is None else out[: len(rows)])
+        add_gathered(scores, self._affinity[rows].toarray(), self._affinity_columns)
         neighbours = item_to_item(self._bought[rows], self.similarity_)
         neighbours.data *= np.float32(self.discovery_weights_[5])
-        # Dense adds of a few rows at a time: faster than a scatter, little extra memory.
-        for start in range(0, len(rows), DENSE_ROWS):
-            scores[start : start + DENSE_ROWS] += neighbours[start : start + DENSE_ROWS].toarray()
+        add_sparse(scores, neighbours)
         return scores
 
     def habit_scores(self, rows: np.ndarray, now_day: float):

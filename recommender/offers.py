@@ -38,7 +38,7 @@ from loyalty.offers.campaigns import Campaign
 from loyalty.offers.identity import in_holdout, offer_ids
 from recommender.benefit_choice import choose_benefits
 from recommender.budget import allocate, value_per_cost
-from recommender.curation import BrandFit
+from recommender.curation import BrandFit, in_model_order
 from recommender.model import SelectionModel, known_member_rows
 from recommender.selection import recommend_with_changes
 
@@ -164,6 +164,7 @@ def _candidates(model, context: OfferContext, rules: CompiledRules, ids, n: int)
         journey=context.journey,
         scope="offers",
     )
+    rules = in_model_order(model, rules)
     caps_only = replace(
         rules, rules=tuple(r for r in rules.rules if r.rule.effect == "max_discount")
     )

@@ -33,6 +33,15 @@ from recommender.training import pair_keys
 
 COLUMNS = ["member_id", "rank", "product_id", "score", "kind", "reason", "personalized"]
 BLOCK = 1024
+# Scores made and ranked at once: about 10 MB of float32, so a slice stays in the cache.
+SCORED_VALUES = 2_500_000
+
+
+def score_rows(n_products: int) -> int:
+    """Members scored at once: a slice of about ``SCORED_VALUES`` scores, 8 to 256 rows."""
+    return int(np.clip(SCORED_VALUES // max(n_products, 1), 8, 256))
+
+
 MIN_SEGMENT_MEMBERS = 50
 
 
@@ -248,18 +257,39 @@ def _block_of(layer, at: np.ndarray):
 def _personal_block(
     model, items, ids, rows, at, n, only_new, allowed, names, item_mask, offset, as_of, brand_fit
 ):
-    """Selections of one block of members with a history: one matrix product, one top-n."""
+    """Selections of one block of members with a history.
+
+    The block's habits and rules are worked out once; its scores are made and ranked a few
+    rows at a time (:func:`score_rows`), so that each slice stays in the processor's cache
+    from the matrix product to the top ``n``.
+    """
     now = model.now_day(as_of)
-    scores = model.discovery_scores(rows, items)
     block, cols, habit, positions = model.habit_scores(rows, now)
     # Own products replace their discovery score; unavailable ones stay at -inf.
-    scores[block, cols] = -np.inf if only_new else np.where(allowed[cols], habit, -np.inf)
-    if offset is not None:
-        scores += _block_of(offset, at).astype(np.float32)
-    if item_mask is not None:
-        scores[~np.broadcast_to(_block_of(item_mask, at), scores.shape)] = -np.inf
-    chosen, best = _best(model, scores, n, brand_fit, at, rows)
-    n_products = scores.shape[1]
+    habit = np.full(len(habit), -np.inf, np.float32) if only_new else habit
+    habit = np.where(allowed[cols], habit, -np.inf).astype(np.float32)
+    curation = None
+    if brand_fit is not None:
+        curation = brand_fit.block(model, at, rows)
+    step = len(rows) if brand_fit is not None and brand_fit.changes is not None else None
+    chosen = np.empty((len(rows), n), dtype=np.int64)
+    best = np.empty((len(rows), n), dtype=np.float32)
+    buffer = None
+    for start in range(0, len(rows), step or score_rows(items.shape[1])):
+        part = slice(start, start + (step or score_rows(items.shape[1])))
+        scores = model.discovery_scores(rows[part], items, out=buffer)
+        buffer = scores if buffer is None else buffer
+        first, last = np.searchsorted(block, [start, start + len(scores)])
+        scores[block[first:last] - start, cols[first:last]] = habit[first:last]
+        if offset is not None:
+            scores += _block_of(offset, at[part]).astype(np.float32)
+        if item_mask is not None:
+            scores[~np.broadcast_to(_block_of(item_mask, at[part]), scores.shape)] = -np.inf
+        if curation is None:
+            chosen[part], best[part] = top_k(scores, n)
+        else:
+            chosen[part], best[part] = curation.select(scores, start, n)
+    n_products = items.shape[1]
     own_keys = pair_keys(block, cols, n_products)
     found = np.searchsorted(own_keys, pair_keys(np.arange(len(rows))[:, None], chosen, n_products))
     found = found.clip(max=max(len(own_keys) - 1, 0))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -68,25 +68,6 @@ class BlockRules:
     limits: tuple[Limit, ...]
     promotions: tuple[Promotion, ...]
     applied: tuple[Applied, ...]
-
-    def rows(self, rows: slice) -> BlockRules:
-        """The rules of a slice of the block's members (curation works in row chunks)."""
-        return replace(
-            self,
-            masks=self.masks.rows(rows),
-            limits=tuple(
-                replace(x, members=x.members[rows], products=_rows(x.products, rows))
-                for x in self.limits
-            ),
-            promotions=tuple(
-                replace(x, members=x.members[rows], products=_rows(x.products, rows))
-                for x in self.promotions
-            ),
-            applied=tuple(
-                replace(x, members=x.members[rows], products=_rows(x.products, rows))
-                for x in self.applied
-            ),
-        )
 
     def allowed(self) -> np.ndarray:
         """Bool (m, n): what may appear for each member (exclude, include_only, channel)."""
@@ -157,10 +138,6 @@ def rules_for_block(
         ),
         applied=tuple(Applied(c.rule, who, what) for c, who, what in applied),
     )
-
-
-def _rows(products: np.ndarray, rows: slice) -> np.ndarray:
-    return products[rows] if products.ndim == 2 else products
 
 
 def member_leaf(members: pd.DataFrame):

@@ -46,6 +46,19 @@ class ProductColumns:
             np.ones(self.size, bool) if active is None else active.fillna(False).to_numpy(bool)
         )
 
+    def in_order(self, product_ids: np.ndarray, today: date) -> ProductColumns:
+        """The catalogue laid out as ``product_ids``; a product it lacks is inactive and sold
+        nowhere (so no rule can let it appear)."""
+        frame = self._frame.drop_duplicates("product_id")
+        frame = frame.set_index(frame["product_id"].astype("str")).reindex(product_ids)
+        lacking = frame["product_id"].isna().to_numpy()
+        frame["product_id"] = product_ids
+        frame["active"] = frame.get("active", True)
+        frame.loc[lacking, "active"] = False
+        frame["channels"] = frame.get("channels", ";".join(CHANNELS))
+        frame.loc[lacking, "channels"] = ""
+        return ProductColumns(frame.reset_index(drop=True), today)
+
     def column(self, name: str) -> pd.Series:
         """The column of field ``name`` (an ``attr_*`` one reads the product's attributes)."""
         if name in self.columns:

@@ -55,6 +55,17 @@ class CompiledRules:
         """The catalogue's product ids, in the order of every mask."""
         return self.catalogue.product_ids
 
+    def in_order(self, product_ids: np.ndarray) -> CompiledRules:
+        """The same rules compiled over the catalogue laid out as ``product_ids``.
+
+        Scores in another order (a model's) then need no reordering; a product the
+        catalogue lacks may never appear.
+        """
+        catalogue = self.catalogue.in_order(np.asarray(product_ids).astype(str), self.day)
+        shell = CompiledRules(self.version, self.day, catalogue, ())
+        rules = tuple(_compile_rule(c.rule, shell) for c in self.rules)
+        return CompiledRules(self.version, self.day, catalogue, rules)
+
     def product_mask(self, predicate: dict) -> np.ndarray:
         """Evaluate a predicate on product fields only, as a mask (n,)."""
         mask = evaluate(predicate, self.product_leaf)

@@ -23,11 +23,6 @@ class SegmentMasks:
     by_segment: dict[str, np.ndarray | None]
     by_member: dict[str, np.ndarray | None]
 
-    def rows(self, rows: slice) -> SegmentMasks:
-        """The masks of a slice of the block's members."""
-        own = {k: None if v is None else v[rows] for k, v in self.by_member.items()}
-        return SegmentMasks(self.segment[rows], self.by_segment, own)
-
     def dense(self, name: str) -> np.ndarray | None:
         """The (m, n) array of ``name``, or ``None`` when no rule sets it."""
         rows, own = self.by_segment[name], self.by_member[name]

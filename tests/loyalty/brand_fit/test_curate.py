@@ -115,7 +115,7 @@ def test_a_long_limit_grows_the_shortlist():
     assert list(products.brand[result.products[0]]).count("Big") == 2
 
 
-def test_curating_in_chunks_of_members_gives_the_same_answer(monkeypatch):
+def test_a_shortlist_that_has_to_grow_gives_the_same_answer(monkeypatch):
     from loyalty.brand_fit import curate as curation
 
     rules = [
@@ -130,11 +130,14 @@ def test_curating_in_chunks_of_members_gives_the_same_answer(monkeypatch):
         {"name": "One per brand", "effect": "limit", "per": "brand", "max": 1},
     ]
     whole = curated(rules, n=3, explain_rules=True)
-    monkeypatch.setattr(curation, "CHUNK_ROWS", 1)
-    chunked = curated(rules, n=3, explain_rules=True)
-    assert np.array_equal(whole.products, chunked.products)
-    assert np.array_equal(whole.scores, chunked.scores)
-    assert whole.explanations == chunked.explanations
+    # A shortlist of one product: the limit rejects, the shortlist grows, the member is
+    # walked again.
+    monkeypatch.setattr(curation, "SHORTLIST_FACTOR", 0)
+    monkeypatch.setattr(curation, "SHORTLIST_EXTRA", 1)
+    grown = curated(rules, n=3, explain_rules=True)
+    assert np.array_equal(whole.products, grown.products)
+    assert np.array_equal(whole.scores, grown.scores)
+    assert whole.explanations == grown.explanations
 
 
 @pytest.mark.parametrize(
