@@ -237,41 +237,40 @@ def _candidates(row, seg, i, allowed_by_segment, allowed_by_member, boost_by_seg
                 boost_by_member, moved, run_best):  # fmt: skip
     """Fill ``moved`` (-inf: no candidate) and the best of each run of ``CHUNK`` products.
 
-    Returns the member's number of candidates.
+    Returns the member's number of candidates. One simple loop per step, so that each
+    vectorises.
     """
     total = len(row)
     allowed = allowed_by_segment[seg]
-    own = allowed_by_member[i] if allowed_by_member.shape[0] else allowed
+    if allowed_by_member.shape[0]:
+        own = allowed_by_member[i]
+        for j in range(total):
+            moved[j] = row[j] if allowed[j] & own[j] & (row[j] < np.inf) else -np.inf
+    else:
+        for j in range(total):
+            moved[j] = row[j] if allowed[j] & (row[j] < np.inf) else -np.inf
     count = 0
     high = np.float32(-np.inf)
     low = np.float32(np.inf)
-    for chunk in range(len(run_best)):
-        best = np.float32(-np.inf)
-        for j in range(chunk * CHUNK, min(chunk * CHUNK + CHUNK, total)):
-            value = row[j] if allowed[j] & own[j] & (row[j] < np.inf) else np.float32(-np.inf)
-            moved[j] = value
-            count += value > -np.inf
-            best = max(best, value)
-            low = min(low, value if value > -np.inf else np.float32(np.inf))
-        run_best[chunk] = best
-        high = max(high, best)
-    by_segment, by_member = boost_by_segment.shape[0] > 0, boost_by_member.shape[0] > 0
-    if count and (by_segment or by_member):
+    for j in range(total):
+        value = moved[j]
+        candidate = value > -np.inf
+        count += candidate
+        high = max(high, value)
+        low = min(low, value if candidate else np.float32(np.inf))
+    if count and (boost_by_segment.shape[0] or boost_by_member.shape[0]):
         scale = max(abs(high), abs(low))
         # A little more than the spread, so that strength 1 wins ties against the best product.
         spread = np.float32((high - low) * 1.001 + 1e-6 * (1.0 + scale))
-        # Both names need an array of the same type; the one not used is never read.
-        segment_boost = boost_by_segment[seg] if by_segment else boost_by_member[i]
-        member_boost = boost_by_member[i] if by_member else segment_boost
-        for chunk in range(len(run_best)):
-            best = np.float32(-np.inf)
-            for j in range(chunk * CHUNK, min(chunk * CHUNK + CHUNK, total)):
-                boost = segment_boost[j] if by_segment else np.float32(0.0)
-                if by_member:
-                    boost += member_boost[j]
-                moved[j] += boost * spread  # -inf stays -inf
-                best = max(best, moved[j])
-            run_best[chunk] = best
+        if boost_by_segment.shape[0]:
+            boost = boost_by_segment[seg]
+            for j in range(total):
+                moved[j] += boost[j] * spread  # -inf stays -inf
+        if boost_by_member.shape[0]:
+            boost = boost_by_member[i]
+            for j in range(total):
+                moved[j] += boost[j] * spread
+    _fill_run_best(moved, run_best)
     return count
 
 
