@@ -27,7 +27,7 @@ from loyalty.brand_fit.compile import CompiledRules
 from loyalty.brand_fit.curate import Curator
 from loyalty.formats import CHANNELS
 from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds, journey_stages
-from recommender.kept import kept
+from recommender.kept import kept, members_by_id
 from recommender.training import ragged_positions
 
 MEMBER_COLUMNS = ("tier", "home_store", "attributes")
@@ -114,11 +114,10 @@ class BrandFit:
         times, days = self.history(model, rows)
         fields = self.members.iloc[at]
         block = rules_for_block(self.compiled, fields, self.channel, "offers", times, days)
-        caps = block.max_discount()
+        caps = block.max_discount(np.maximum(columns, 0))
         if caps is None:
             return np.full(columns.shape, 100.0)
-        found = caps[np.arange(len(at))[:, None], np.maximum(columns, 0)].astype(np.float64)
-        return np.where(columns >= 0, found, 100.0)
+        return np.where(columns >= 0, caps.astype(np.float64), 100.0)
 
     def history(self, model, rows: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         """``times_bought`` and ``days_since_bought`` (m, products) for model ``rows``."""
@@ -216,8 +215,7 @@ def member_fields(
     ids = np.asarray(member_ids).astype(str)
     fields = pd.DataFrame({"member_id": ids})
     if members is not None:
-        table = members.assign(member_id=members["member_id"].astype(str))
-        table = table.drop_duplicates("member_id").set_index("member_id").reindex(ids)
+        table = members_by_id(members).reindex(ids)
         wanted = [c for c in table.columns if c in MEMBER_COLUMNS or c.startswith("attr_")]
         for column in wanted:
             fields[column] = table[column].to_numpy()

@@ -13,6 +13,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
+import pandas as pd
+
 T = TypeVar("T")
 SIZE = 32
 _KEPT: OrderedDict[tuple, tuple[tuple, object]] = OrderedDict()
@@ -29,3 +31,15 @@ def kept(name: str, sources: tuple, compute: Callable[[], T]) -> T:
     else:
         _KEPT.move_to_end(key)
     return found[1]
+
+
+def members_by_id(members: pd.DataFrame) -> pd.DataFrame:
+    """``members`` indexed by member id as text, each member once (kept per frame: do not
+    change it)."""
+
+    def index() -> pd.DataFrame:
+        ids = members["member_id"].astype(str)
+        table = members.set_index(ids.rename(None))
+        return table[~table.index.duplicated()]
+
+    return kept("members by id", (members,), index)

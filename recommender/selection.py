@@ -20,7 +20,7 @@ import pandas as pd
 from loyalty.brand_fit.compile import CompiledRules
 from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds
 from recommender.curation import BrandFit
-from recommender.kept import kept
+from recommender.kept import kept, members_by_id
 from recommender.model import SelectionModel, known_member_rows
 from recommender.ranking import mask_own, top_k
 from recommender.reasons import (
@@ -240,9 +240,7 @@ def _consent(ids: np.ndarray, members: pd.DataFrame | None) -> np.ndarray:
     """Consent to personalisation per requested member; unknown members count as consenting."""
     if members is None or "consent_personalization" not in members:
         return np.ones(len(ids), dtype=bool)
-    consent = members.drop_duplicates("member_id").set_index(
-        members["member_id"].astype(str).drop_duplicates()
-    )["consent_personalization"]
+    consent = members_by_id(members)["consent_personalization"]
     return consent.reindex(ids).fillna(True).astype(bool).to_numpy()
 
 
@@ -333,10 +331,7 @@ def _segments(ids: np.ndarray, members: pd.DataFrame | None) -> pd.Series:
     """Segment (tier) of each member; "all" when unknown."""
     if members is None or "tier" not in members:
         return pd.Series("all", index=ids)
-    tier = members.drop_duplicates("member_id").set_index(
-        members["member_id"].astype(str).drop_duplicates()
-    )["tier"]
-    return tier.reindex(ids).fillna("all").astype(str)
+    return members_by_id(members)["tier"].reindex(ids).fillna("all").astype(str)
 
 
 def _best(model, scores, n, brand_fit: BrandFit | None, at, rows):
@@ -350,7 +345,11 @@ def _popular_in_segment(
     model, ids, rows, at, consent, members, n, only_new, allowed, mask, offset, brand_fit
 ):
     """Non-personalised selections: products most bought (recently) by the member's segment."""
-    segment_of = _segments(model.dataset_.member_ids, members).to_numpy()
+    segment_of = kept(
+        "segments",
+        (model.dataset_, members),
+        lambda: _segments(model.dataset_.member_ids, members).to_numpy(),
+    )
     wanted = _segments(ids[at], members).to_numpy()
     frames = []
     for segment in np.unique(wanted):  # a handful of tiers, not members

@@ -57,8 +57,8 @@ class BlockRules:
     """Everything ``curate`` (and offer assignment) needs for a block of m members.
 
     ``masks`` holds ``allowed`` (bool), ``boost`` (strength units: +s per boost, -s per bury)
-    and ``max_discount`` (percent, offers only) per member segment; ``allowed()``, ``boost()``
-    and ``max_discount()`` give them as (m, n) arrays. ``limits`` and ``promotions`` follow the
+    and ``max_discount`` (percent, offers only) per member segment; ``allowed()`` and
+    ``boost()`` give them as (m, n) arrays, ``max_discount(columns)`` at given products. ``limits`` and ``promotions`` follow the
     rules' priority (higher first); ``applied`` lists every rule in scope, for explanations.
     """
 
@@ -83,9 +83,10 @@ class BlockRules:
         """Float32 (m, n) boost in strength units, or ``None`` when no boost or bury applies."""
         return self.masks.dense("boost")
 
-    def max_discount(self) -> np.ndarray | None:
-        """Float32 (m, n) highest discount percent an offer may give, ``None`` when unlimited."""
-        return self.masks.dense("max_discount")
+    def max_discount(self, columns: np.ndarray) -> np.ndarray | None:
+        """Float32 (m, k) highest discount percent an offer may give on each member's products
+        ``columns`` (m, k), ``None`` when no rule limits it."""
+        return self.masks.at("max_discount", columns)
 
 
 def rules_for_block(

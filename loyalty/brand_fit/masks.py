@@ -23,6 +23,19 @@ class SegmentMasks:
     by_segment: dict[str, np.ndarray | None]
     by_member: dict[str, np.ndarray | None]
 
+    def at(self, name: str, columns: np.ndarray) -> np.ndarray | None:
+        """``dense(name)[row, columns[row]]`` for (m, k) ``columns``, without the (m, n) array."""
+        rows, own = self.by_segment[name], self.by_member[name]
+        if rows is None and own is None:
+            return None
+        members = np.arange(len(columns))[:, None]
+        found = None if rows is None else rows[self.segment[:, None], columns]
+        mine = None if own is None else own[members, columns]
+        if found is None or mine is None:
+            return found if mine is None else mine
+        combine = {"allowed": np.logical_and, "boost": np.add, "max_discount": np.minimum}[name]
+        return combine(found, mine)
+
     def dense(self, name: str) -> np.ndarray | None:
         """The (m, n) array of ``name``, or ``None`` when no rule sets it."""
         rows, own = self.by_segment[name], self.by_member[name]

@@ -127,7 +127,9 @@ def test_include_only_boost_and_max_discount_per_segment():
     compiled = compile_rules(validate_rules(rules), PRODUCTS, TODAY)
     offers = rules_for_block(compiled, members, "store", "offers")
     assert offers.allowed()[:, :4].tolist() == [[True] * 4, [True, False, True, False]]
-    assert offers.max_discount()[:, :3].tolist() == [[30, 30, 20], [30, 30, 30]]
+    first_three = np.array([[0, 1, 2], [0, 1, 2]])
+    assert offers.max_discount(first_three).tolist() == [[30, 30, 20], [30, 30, 30]]
+    assert offers.max_discount(np.array([[2], [2]])).tolist() == [[20], [30]]
     assert offers.boost()[0, :3] == pytest.approx([0, 0, 0.1])
     selection = rules_for_block(compiled, members, "store", "selection")
-    assert selection.max_discount() is None
+    assert selection.max_discount(first_three) is None
