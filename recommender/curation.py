@@ -171,9 +171,12 @@ def in_model_order(model, compiled: CompiledRules) -> CompiledRules:
     Compiled once per model and rule set (kept between serving calls).
     """
     ids = model.dataset_.product_ids
-    if len(compiled.product_ids) == len(ids) and (compiled.product_ids == ids).all():
-        return compiled
-    return kept("model order", (model.dataset_, compiled), lambda: compiled.in_order(ids))
+
+    def laid_over() -> CompiledRules:
+        same = len(compiled.product_ids) == len(ids) and (compiled.product_ids == ids).all()
+        return compiled if same else compiled.in_order(ids)
+
+    return kept("model order", (model.dataset_, compiled), laid_over)
 
 
 def every_channel(compiled: CompiledRules) -> CompiledRules:

@@ -1,11 +1,12 @@
 """Selections: the ranked products for each member and channel, with a score and a reason.
 
-Members are scored in blocks: one matrix product per block gives every product's discovery
-score, the member's own products get their habit score, masks (channel, inactive products,
-``only_new``, an optional ``item_mask``) set what may not be shown to ``-inf``, and a top-``n``
-of the whole block at once picks the list. With a compiled brand-fit rule set, the block is
-curated under its rules instead (:mod:`recommender.curation`). Reasons are written only for the
-products that made the list.
+Members are scored in blocks (habits, rules and reasons are worked out once per block) and,
+within a block, in slices of a few dozen members that stay in the processor's cache: one
+matrix product per slice gives every product's discovery score, the members' own products get
+their habit score, masks (channel, inactive products, ``only_new``, an optional ``item_mask``)
+set what may not be shown to ``-inf``, and a top-``n`` of the whole slice at once picks the
+list. With a compiled brand-fit rule set, the slice is curated under its rules instead
+(:mod:`recommender.curation`). Reasons are written only for the products that made the list.
 
 Members without a history in the model, or without consent to personalisation, get what is
 popular in their segment (their tier; with fewer than ``MIN_SEGMENT_MEMBERS`` members known in
@@ -33,6 +34,7 @@ from recommender.training import pair_keys
 
 COLUMNS = ["member_id", "rank", "product_id", "score", "kind", "reason", "personalized"]
 BLOCK = 1024
+MIN_SEGMENT_MEMBERS = 50
 # Scores made and ranked at once: about 10 MB of float32, so a slice stays in the cache.
 SCORED_VALUES = 2_500_000
 
@@ -40,9 +42,6 @@ SCORED_VALUES = 2_500_000
 def score_rows(n_products: int) -> int:
     """Members scored at once: a slice of about ``SCORED_VALUES`` scores, 8 to 256 rows."""
     return int(np.clip(SCORED_VALUES // max(n_products, 1), 8, 256))
-
-
-MIN_SEGMENT_MEMBERS = 50
 
 
 def available_products(model: SelectionModel, products: pd.DataFrame | None, channel) -> np.ndarray:
@@ -266,15 +265,14 @@ def _personal_block(
     # Own products replace their discovery score; unavailable ones stay at -inf.
     habit = np.full(len(habit), -np.inf, np.float32) if only_new else habit
     habit = np.where(allowed[cols], habit, -np.inf).astype(np.float32)
-    curation = None
-    if brand_fit is not None:
-        curation = brand_fit.block(model, at, rows)
-    step = len(rows) if brand_fit is not None and brand_fit.changes is not None else None
+    curation = None if brand_fit is None else brand_fit.block(model, at, rows)
+    explaining = brand_fit is not None and brand_fit.changes is not None
+    at_once = len(rows) if explaining else score_rows(items.shape[1])
     chosen = np.empty((len(rows), n), dtype=np.int64)
     best = np.empty((len(rows), n), dtype=np.float32)
     buffer = None
-    for start in range(0, len(rows), step or score_rows(items.shape[1])):
-        part = slice(start, start + (step or score_rows(items.shape[1])))
+    for start in range(0, len(rows), at_once):
+        part = slice(start, start + at_once)
         scores = model.discovery_scores(rows[part], items, out=buffer)
         buffer = scores if buffer is None else buffer
         first, last = np.searchsorted(block, [start, start + len(scores)])

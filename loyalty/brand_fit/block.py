@@ -58,8 +58,9 @@ class BlockRules:
 
     ``masks`` holds ``allowed`` (bool), ``boost`` (strength units: +s per boost, -s per bury)
     and ``max_discount`` (percent, offers only) per member segment; ``allowed()`` and
-    ``boost()`` give them as (m, n) arrays, ``max_discount(columns)`` at given products. ``limits`` and ``promotions`` follow the
-    rules' priority (higher first); ``applied`` lists every rule in scope, for explanations.
+    ``boost()`` give them as (m, n) arrays, ``max_discount(columns)`` at given products.
+    ``limits`` and ``promotions`` follow the rules' priority (higher first); ``applied`` lists
+    every rule in scope, for explanations.
     """
 
     product_ids: np.ndarray

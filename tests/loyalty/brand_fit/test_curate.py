@@ -8,7 +8,7 @@ import pytest
 
 from loyalty.brand_fit.block import rules_for_block
 from loyalty.brand_fit.compile import compile_rules
-from loyalty.brand_fit.curate import curate
+from loyalty.brand_fit.curate import Curator, curate
 from loyalty.brand_fit.validation import validate_rules
 from tests.loyalty.brand_fit.catalogue import PRODUCTS, TODAY
 
@@ -138,6 +138,28 @@ def test_a_shortlist_that_has_to_grow_gives_the_same_answer(monkeypatch):
     assert np.array_equal(whole.products, grown.products)
     assert np.array_equal(whole.scores, grown.scores)
     assert whole.explanations == grown.explanations
+
+
+def test_curating_a_block_a_few_rows_at_a_time_gives_the_same_answer():
+    rules = [
+        {
+            "name": "No beer for basic",
+            "effect": "exclude",
+            "products": {"tags": "alcohol"},
+            "members": {"tier": "basic"},
+        },
+        {"name": "PL", "effect": "boost", "strength": 0.5, "products": {"brand": "Hemma"}},
+        {"name": "Organic", "effect": "promote", "share": 0.5, "products": {"tags": "organic"}},
+        {"name": "One per brand", "effect": "limit", "per": "brand", "max": 1},
+    ]
+    compiled = compile_rules(validate_rules(rules), PRODUCTS, TODAY)
+    curator = Curator(rules_for_block(compiled, MEMBERS, "store", "selection"))
+    whole = curator.curate(SCORES, 3)
+    rows = [curator.curate(SCORES[i : i + 1], 3, first=i) for i in range(len(SCORES))]
+    assert np.array_equal(whole.products, np.vstack([r.products for r in rows]))
+    assert np.array_equal(whole.scores, np.vstack([r.scores for r in rows]))
+    # The basic member (row 1) keeps the exclusion when curated alone.
+    assert "P1" not in ids(rows[1].products)[0]
 
 
 @pytest.mark.parametrize(
