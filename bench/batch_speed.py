@@ -42,6 +42,7 @@ def main() -> None:
     with threadpool_limits(options.workers):
         model = store.load()
         reference = gemm_seconds(model.user_factors_, model.item_factors_)
+        del model  # generation loads its own
     runs = {"local": Generation(workers=options.workers)}
     if options.spark:
         runs["spark local[2]"] = Generation(spark_master="local[2]")

@@ -33,6 +33,7 @@ from loyalty.offers.store import (
     write_offers,
 )
 from recommender.batch import BLOCK_MEMBERS, Staging, choose_in_blocks, member_blocks
+from recommender.errors import ModelNotFoundError
 from recommender.offers import OfferContext, finish_offers, with_rules
 from recommender.store import ModelStore
 
@@ -73,7 +74,11 @@ def run_campaign(
     """
     campaign, benefits = _open_campaign(engine, name, today)
     model_version = models.current_version()
-    model = models.load(model_version)
+    if model_version is None:
+        raise ModelNotFoundError(f"no model saved in {models.directory}; run training first")
+    # With worker processes, each loads the model itself: this process does not hold it.
+    in_workers = how.spark_master is None and how.workers > 1
+    model = None if in_workers else models.load(model_version)
     products, members = load_products(engine), load_members(engine)
     rules = compile_current(engine, products, today)
     ruleset_version = rules and rules.version
@@ -95,7 +100,7 @@ def run_campaign(
         staging = None
     else:
         staging = Staging(staging_root / run_id)
-        loader = model if how.workers <= 1 else functools.partial(models.load, model_version)
+        loader = functools.partial(models.load, model_version) if in_workers else model
         chosen = choose_in_blocks(
             loader, context, blocks, staging, workers=how.workers, progress=how.progress
         )

@@ -1,15 +1,18 @@
 """The exact part of curation, one member at a time in compiled code (numba).
 
-For each member the kernel walks the catalogue once to mark candidates (a finite score and
-allowed by the member's segment and own masks) and to find the spread of their scores, once
-more to add the boosts, then keeps a shortlist: the best ``size`` candidates, plus for every
-``promote`` rule the best ``2 * quota + 8`` products it may reserve places for. The shortlist
-is walked rank by rank: first each promotion's places, then the rest, every ``limit`` kept.
-When the limits leave the selection short and the catalogue holds candidates beyond the
-shortlist, the shortlist grows fourfold and the member is walked again.
+For each member the kernel passes over the products to mark candidates (a finite score,
+allowed by the member's segment and own masks), to find the spread of their scores and add
+the boosts, and to note the best score of each run of ``CHUNK`` products. It then keeps a
+shortlist: the best ``size`` candidates (only runs whose best can make the list are looked
+into), plus for every ``promote`` rule the best ``2 * quota + 8`` products it may reserve
+places for. The shortlist is walked rank by rank: first each promotion's places, then the
+rest, every ``limit`` kept. When the limits leave the selection short and there are
+candidates beyond the shortlist, the products of the groups the selection has filled leave the
+candidates and the member is walked again; only when that frees nothing does the shortlist
+grow fourfold.
 
-Ties are broken by catalogue order (the earlier product first), so a selection never
-depends on how the work was split up.
+Ties are broken by product order (the earlier product first), so a selection never depends
+on how the work was split up.
 """
 
 from __future__ import annotations

@@ -158,12 +158,13 @@ def running_run(engine: Engine, campaign: str) -> dict | None:
 def write_offers(engine: Engine, run_id: str, rows: pd.DataFrame) -> None:
     """Store a running run's offer rows (columns as the ``offers`` table), replacing any it
     has already (a resumed run writes them again)."""
-    records = rows[OFFER_COLUMNS].astype(object).where(rows[OFFER_COLUMNS].notna(), None)
-    records = records.to_dict("records")
     with engine.begin() as connection:
         connection.execute(delete(offers).where(offers.c.run_id == run_id))
-        for start in range(0, len(records), CHUNK):
-            connection.execute(insert(offers), records[start : start + CHUNK])
+        # Chunk by chunk: a million members' offers as Python dicts at once would take GBs.
+        for start in range(0, len(rows), CHUNK):
+            part = rows.iloc[start : start + CHUNK][OFFER_COLUMNS]
+            records = part.astype(object).where(part.notna(), None).to_dict("records")
+            connection.execute(insert(offers), records)
 
 
 def finish_run(engine: Engine, run_id: str, summary: dict) -> None:
