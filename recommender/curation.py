@@ -171,6 +171,8 @@ def in_model_order(model, compiled: CompiledRules) -> CompiledRules:
     Compiled once per model and rule set (kept between serving calls).
     """
     ids = model.dataset_.product_ids
+    if compiled.product_ids is ids:  # laid over this model already (or made from such rules)
+        return compiled
 
     def laid_over() -> CompiledRules:
         same = len(compiled.product_ids) == len(ids) and (compiled.product_ids == ids).all()

@@ -49,15 +49,18 @@ class ProductColumns:
     def in_order(self, product_ids: np.ndarray, today: date) -> ProductColumns:
         """The catalogue laid out as ``product_ids``; a product it lacks is inactive and sold
         nowhere (so no rule can let it appear)."""
+        ids = np.asarray(product_ids).astype(str)
         frame = self._frame.drop_duplicates("product_id")
-        frame = frame.set_index(frame["product_id"].astype("str")).reindex(product_ids)
+        frame = frame.set_index(frame["product_id"].astype("str")).reindex(ids)
         lacking = frame["product_id"].isna().to_numpy()
-        frame["product_id"] = product_ids
+        frame["product_id"] = ids
         frame["active"] = frame.get("active", True)
         frame.loc[lacking, "active"] = False
         frame["channels"] = frame.get("channels", ";".join(CHANNELS))
         frame.loc[lacking, "channels"] = ""
-        return ProductColumns(frame.reset_index(drop=True), today)
+        laid_out = ProductColumns(frame.reset_index(drop=True), today)
+        laid_out.product_ids = product_ids  # the very array: callers can tell by identity
+        return laid_out
 
     def column(self, name: str) -> pd.Series:
         """The column of field ``name`` (an ``attr_*`` one reads the product's attributes)."""

@@ -61,7 +61,7 @@ class CompiledRules:
         Scores in another order (a model's) then need no reordering; a product the
         catalogue lacks may never appear.
         """
-        catalogue = self.catalogue.in_order(np.asarray(product_ids).astype(str), self.day)
+        catalogue = self.catalogue.in_order(product_ids, self.day)
         shell = CompiledRules(self.version, self.day, catalogue, ())
         rules = tuple(_compile_rule(c.rule, shell) for c in self.rules)
         return CompiledRules(self.version, self.day, catalogue, rules)
