@@ -357,3 +357,34 @@ def rule_set_impact(member_ids, published, draft, changes, n: int, catalogue_siz
         "short_published": short(published),
         "short_draft": short(draft),
     }
+
+
+def compile_kernels() -> None:
+    """Compile the numba kernels (or load them from numba's cache) on a tiny block.
+
+    ``loyalty serve`` calls it before its workers start, so that no request waits for a
+    compilation (about 20 seconds the first time on a machine). The arrays have the types
+    real selections pass, so the same compiled code serves them.
+    """
+    from loyalty.brand_fit.compile import compile_rules
+    from loyalty.brand_fit.validation import validate_rules
+    from recommender.dense import add_gathered, add_sparse
+
+    products = pd.DataFrame(
+        {"product_id": ["a", "b", "c"], "brand": ["x", "x", "y"], "category": "c", "price": 1.0}
+    )
+    rules = [
+        {"name": "up", "effect": "boost", "strength": 0.5, "products": {"brand": "x"}},
+        {"name": "fresh", "effect": "exclude", "products": {"days_since_bought": {"lte": 7}}},
+        {"name": "liked", "effect": "promote", "share": 0.5, "products": {"brand": "y"}},
+        {"name": "one", "effect": "limit", "per": "brand", "max": 1},
+    ]
+    compiled = compile_rules(validate_rules(rules), products, date.today())
+    bought = sparse.csr_matrix(([1.0], ([0], [1])), shape=(1, 3))
+    block = rules_for_block(
+        compiled, pd.DataFrame({"member_id": ["m"]}), CHANNELS[0], "selection", bought, bought
+    )
+    scores = np.zeros((1, 3), np.float32)
+    Curator(block).curate(scores, 2, affinity_base=base_rate(scores))
+    add_gathered(scores, np.zeros((1, 1), np.float32), np.zeros(3, np.int64))
+    add_sparse(scores, sparse.csr_matrix(scores))

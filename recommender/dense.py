@@ -9,12 +9,14 @@ from scipy import sparse
 
 def add_gathered(scores: np.ndarray, table: np.ndarray, columns: np.ndarray) -> None:
     """``scores[i, j] += table[i, columns[j]]``: a per-member value for each product's group."""
-    _add_gathered(scores, np.ascontiguousarray(table, dtype=np.float32), columns)
+    table = np.ascontiguousarray(table, dtype=np.float32)
+    _add_gathered(scores, table, np.ascontiguousarray(columns, dtype=np.int64))
 
 
 def add_sparse(scores: np.ndarray, rows: sparse.csr_matrix) -> None:
     """``scores += rows`` for a CSR matrix of the same shape."""
-    _add_sparse(scores, rows.indptr, rows.indices, rows.data.astype(np.float32, copy=False))
+    indptr, indices = rows.indptr.astype(np.int64), rows.indices.astype(np.int64)
+    _add_sparse(scores, indptr, indices, rows.data.astype(np.float32, copy=False))
 
 
 @numba.njit(cache=True, nogil=True)

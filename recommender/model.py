@@ -194,7 +194,8 @@ class SelectionModel:
         self._bought = bought_matrix(self.habits_)
         # Products of unknown category read the affinity's last, empty column.
         unknown = self._affinity.shape[1] - 1
-        self._affinity_columns = np.where(self.category_ >= 0, self.category_, unknown)
+        columns = np.where(self.category_ >= 0, self.category_, unknown)
+        self._affinity_columns = columns.astype(np.int64)
         self._popularity: dict[bytes, np.ndarray] = {}
         self._product_offset = (
             w[1] * self.profile_.log_recent_buyers + w[4] * self.profile_.repeat_logit

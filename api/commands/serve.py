@@ -11,6 +11,7 @@ import tempfile
 import click
 
 from loyalty.db import connect
+from recommender.curation import compile_kernels
 
 
 def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
@@ -44,9 +45,11 @@ def worker_environment(settings, metrics_dir: str) -> dict[str, str]:
 def serve(settings, host: str, port: int, workers: int) -> None:
     """Serve the HTTP API (docs at /docs, OpenAPI at /openapi.json) until interrupted.
 
-    The database is migrated once here, before the workers start.
+    The database is migrated and the compiled kernels are loaded (compiled on a machine's
+    first run) once here, before the workers start.
     """
     connect(settings).dispose()
+    compile_kernels()
     with tempfile.TemporaryDirectory(prefix="loyalty-metrics-") as metrics_dir:
         server = subprocess.Popen(
             gunicorn_command(host, port, workers), env=worker_environment(settings, metrics_dir)

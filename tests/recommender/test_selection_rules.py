@@ -185,3 +185,22 @@ def test_promote_reserves_places_for_liked_matching_products(model, products, me
     compiled = compile_rules(validate_rules([rule]), products, TODAY, 1)
     selection = recommend(model, ["m12"], n=2, rules=compiled, **options)
     assert selection["product_id"].tolist() == plain["product_id"].iloc[:2].tolist()
+
+
+def test_compiled_kernels_made_before_serving_are_the_ones_selections_use(model, products, members):
+    from loyalty.brand_fit import selection
+    from recommender import curation, dense
+
+    kernels = [selection._curate_members, curation._base_rate]
+    kernels += [dense._add_gathered, dense._add_sparse]
+    curation.compile_kernels()
+    compiled = [len(kernel.signatures) for kernel in kernels]
+    rules = [
+        {"name": "up", "effect": "boost", "strength": 0.3, "products": {"brand": "Hemma"}},
+        {"name": "fresh", "effect": "exclude", "products": {"days_since_bought": {"lte": 7}}},
+        {"name": "liked", "effect": "promote", "share": 0.3, "products": {"tags": "organic"}},
+        {"name": "two", "effect": "limit", "per": "brand", "max": 2},
+    ]
+    assert len(_select(model, products, members, rules)) > 0
+    # No new compilation: a request after `loyalty serve` starts never waits for one.
+    assert [len(kernel.signatures) for kernel in kernels] == compiled
