@@ -23,10 +23,12 @@ import pandas as pd
 from scipy import sparse
 
 from loyalty.brand_fit.block import rules_for_block
-from loyalty.brand_fit.compile import CompiledRules
+from loyalty.brand_fit.compile import CompiledRules, compile_rules
 from loyalty.brand_fit.curate import Curator
+from loyalty.brand_fit.validation import validate_rules
 from loyalty.formats import CHANNELS
 from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds, journey_stages
+from recommender.dense import add_gathered, add_sparse
 from recommender.kept import kept, members_by_id
 from recommender.training import ragged_positions
 
@@ -366,10 +368,6 @@ def compile_kernels() -> None:
     compilation (about 20 seconds the first time on a machine). The arrays have the types
     real selections pass, so the same compiled code serves them.
     """
-    from loyalty.brand_fit.compile import compile_rules
-    from loyalty.brand_fit.validation import validate_rules
-    from recommender.dense import add_gathered, add_sparse
-
     products = pd.DataFrame(
         {"product_id": ["a", "b", "c"], "brand": ["x", "x", "y"], "category": "c", "price": 1.0}
     )

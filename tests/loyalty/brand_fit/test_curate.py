@@ -115,44 +115,36 @@ def test_a_long_limit_grows_the_shortlist():
     assert list(products.brand[result.products[0]]).count("Big") == 2
 
 
+# A member-scoped exclude, a boost, a promote and a limit: every step of the walk.
+EVERY_KIND = [
+    {
+        "name": "No beer for basic",
+        "effect": "exclude",
+        "products": {"tags": "alcohol"},
+        "members": {"tier": "basic"},
+    },
+    {"name": "PL", "effect": "boost", "strength": 0.5, "products": {"brand": "Hemma"}},
+    {"name": "Organic", "effect": "promote", "share": 0.5, "products": {"tags": "organic"}},
+    {"name": "One per brand", "effect": "limit", "per": "brand", "max": 1},
+]
+
+
 def test_a_shortlist_that_has_to_grow_gives_the_same_answer(monkeypatch):
     from loyalty.brand_fit import curate as curation
 
-    rules = [
-        {
-            "name": "No beer for basic",
-            "effect": "exclude",
-            "products": {"tags": "alcohol"},
-            "members": {"tier": "basic"},
-        },
-        {"name": "PL", "effect": "boost", "strength": 0.5, "products": {"brand": "Hemma"}},
-        {"name": "Organic", "effect": "promote", "share": 0.5, "products": {"tags": "organic"}},
-        {"name": "One per brand", "effect": "limit", "per": "brand", "max": 1},
-    ]
-    whole = curated(rules, n=3, explain_rules=True)
+    whole = curated(EVERY_KIND, n=3, explain_rules=True)
     # A shortlist of one product: the limit rejects, the shortlist grows, the member is
     # walked again.
     monkeypatch.setattr(curation, "SHORTLIST_FACTOR", 0)
     monkeypatch.setattr(curation, "SHORTLIST_EXTRA", 1)
-    grown = curated(rules, n=3, explain_rules=True)
+    grown = curated(EVERY_KIND, n=3, explain_rules=True)
     assert np.array_equal(whole.products, grown.products)
     assert np.array_equal(whole.scores, grown.scores)
     assert whole.explanations == grown.explanations
 
 
 def test_curating_a_block_a_few_rows_at_a_time_gives_the_same_answer():
-    rules = [
-        {
-            "name": "No beer for basic",
-            "effect": "exclude",
-            "products": {"tags": "alcohol"},
-            "members": {"tier": "basic"},
-        },
-        {"name": "PL", "effect": "boost", "strength": 0.5, "products": {"brand": "Hemma"}},
-        {"name": "Organic", "effect": "promote", "share": 0.5, "products": {"tags": "organic"}},
-        {"name": "One per brand", "effect": "limit", "per": "brand", "max": 1},
-    ]
-    compiled = compile_rules(validate_rules(rules), PRODUCTS, TODAY)
+    compiled = compile_rules(validate_rules(EVERY_KIND), PRODUCTS, TODAY)
     curator = Curator(rules_for_block(compiled, MEMBERS, "store", "selection"))
     whole = curator.curate(SCORES, 3)
     rows = [curator.curate(SCORES[i : i + 1], 3, first=i) for i in range(len(SCORES))]
