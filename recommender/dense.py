@@ -15,8 +15,7 @@ def add_gathered(scores: np.ndarray, table: np.ndarray, columns: np.ndarray) -> 
 
 def add_sparse(scores: np.ndarray, rows: sparse.csr_matrix) -> None:
     """``scores += rows`` for a CSR matrix of the same shape."""
-    indptr, indices = rows.indptr.astype(np.int64), rows.indices.astype(np.int64)
-    _add_sparse(scores, indptr, indices, rows.data.astype(np.float32, copy=False))
+    _add_sparse(scores, rows.indptr, rows.indices, rows.data.astype(np.float32, copy=False))
 
 
 @numba.njit(cache=True, nogil=True)
