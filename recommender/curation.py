@@ -262,8 +262,14 @@ def base_rate(scores: np.ndarray) -> np.ndarray:
     return _base_rate(np.ascontiguousarray(scores, dtype=np.float32))
 
 
-# Fast maths that still knows infinities (scores hold -inf).
-@numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract", "arcp", "nsz", "afn"})
+# Fast maths that still knows infinities (scores hold -inf); numpy's error model drops the
+# zero-division checks that would keep the loops from vectorising.
+@numba.njit(
+    cache=True,
+    nogil=True,
+    error_model="numpy",
+    fastmath={"reassoc", "contract", "arcp", "nsz", "afn"},
+)
 def _base_rate(scores):
     # 1 / (1 + e^-s) in float32 with e^-s = 2^k * 2^f: 2^k built from its bits, 2^f from a
     # polynomial (relative error ~1e-5). Written so the loops vectorise; -inf gives ~1e-38.
@@ -274,18 +280,24 @@ def _base_rate(scores):
     whole = bits.view(np.float32)
     for i in range(m):
         row = scores[i]
-        count = 0
+        row_bits = row.view(np.int32)
+        count = np.int32(0)
+        for j in range(total):  # finite: the exponent bits are not all set
+            count += np.int32((row_bits[j] & np.int32(0x7F800000)) != np.int32(0x7F800000))
         for j in range(total):
-            count += -np.inf < row[j] < np.inf
-        for j in range(total):
-            t = min(max(-row[j] * np.float32(1.4426950408889634), np.float32(-126.0)), 126.0)
-            k = np.floor(t)
+            t = -row[j] * np.float32(1.4426950408889634)
+            t = np.float32(-126.0) if t < np.float32(-126.0) else t
+            t = np.float32(126.0) if t > np.float32(126.0) else t
+            # The floor, in float32: integer arithmetic here would widen to int64 and stop
+            # the loop vectorising.
+            k = np.float32(np.int32(t))
+            k = k - np.float32(1.0) if t < k else k
             f = t - k
             poly = np.float32(0.0096181) + f * np.float32(0.0013333)
             poly = np.float32(0.0555041) + f * poly
             poly = np.float32(0.2402265) + f * poly
             poly = np.float32(0.6931472) + f * poly
-            bits[j] = (np.int32(k) + np.int32(127)) << 23
+            bits[j] = np.int32(k + np.float32(127.0)) << np.int32(23)
             fraction[j] = np.float32(1.0) + f * poly
         chance = np.float32(0.0)
         for j in range(total):

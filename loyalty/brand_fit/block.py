@@ -19,16 +19,17 @@ from loyalty.brand_fit.fields import (
 )
 from loyalty.brand_fit.masks import NO_DISCOUNT_LIMIT as NO_DISCOUNT_LIMIT
 from loyalty.brand_fit.masks import SegmentMasks, segment_masks
+from loyalty.brand_fit.own import OwnProducts, OwnPurchases
 from loyalty.brand_fit.schema import Rule
 
 
 @dataclass(frozen=True)
 class Applied:
-    """A rule in scope for some members: who (m,) and which products, (n,) or (m, n)."""
+    """A rule in scope for some members: who (m,) and which products, (n,) or per member."""
 
     rule: Rule
     members: np.ndarray
-    products: np.ndarray
+    products: np.ndarray | OwnProducts
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Limit:
     groups: np.ndarray
     max: int
     members: np.ndarray
-    products: np.ndarray
+    products: np.ndarray | OwnProducts
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Promotion:
     rule_id: str
     share: float
     members: np.ndarray
-    products: np.ndarray
+    products: np.ndarray | OwnProducts
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,9 @@ class BlockRules:
 
     def allowed_for(self, row: int, product: int) -> bool:
         """Whether one product may appear for one member (without building the whole array)."""
-        own = self.masks.by_member["allowed"]
         shared = self.masks.by_segment["allowed"][self.masks.segment[row], product]
-        return bool(shared and (own is None or own[row, product]))
+        own = None if self.masks.own is None else self.masks.own.one("allowed", row, product)
+        return bool(shared and (own is None or own))
 
     def boost(self) -> np.ndarray | None:
         """Float32 (m, n) boost in strength units, or ``None`` when no boost or bury applies."""
@@ -164,38 +165,41 @@ def _member_column(members: pd.DataFrame, field: str) -> pd.Series | None:
 
 
 class _History:
-    """Evaluates product predicates that read the member's own purchases, as (m, n) masks."""
+    """Evaluates product predicates that read the member's own purchases (:class:`OwnProducts`)."""
 
     def __init__(self, compiled: CompiledRules, size: int, times_bought, days_since_bought):
-        self.compiled, self.size = compiled, size
+        self.compiled = compiled
         shape = (size, compiled.catalogue.size)
         bought = sparse.csr_matrix(shape) if times_bought is None else times_bought.tocsr()
-        bought = bought.tocoo()
-        bought.sum_duplicates()
-        kept = bought.data != 0
-        self.rows, self.columns = bought.row[kept], bought.col[kept]
-        days = np.zeros(len(self.rows))
-        if days_since_bought is not None and len(self.rows):
+        bought = bought.copy()
+        bought.sum_duplicates()  # sorts each member's products too
+        bought.eliminate_zeros()
+        self.purchases = OwnPurchases(
+            bought.indptr.astype(np.int64), bought.indices.astype(np.int64), shape[1]
+        )
+        days = np.zeros(bought.nnz)
+        if days_since_bought is not None and bought.nnz:
             # Read at the bought positions: a purchase today may be stored as an implicit zero.
-            days = np.asarray(days_since_bought.tocsr()[self.rows, self.columns]).ravel()
-        self.values = {
-            "times_bought": bought.data[kept].astype(float),
-            "days_since_bought": days.astype(float),
-        }
+            at = (self.purchases.members, self.purchases.products)
+            days = np.asarray(days_since_bought.tocsr()[at]).ravel()
+        self.values = {"times_bought": bought.data.astype(float), "days_since_bought": days}
         self.absent = {"times_bought": 0.0, "days_since_bought": np.nan}
 
-    def products(self, compiled_rule: CompiledRule) -> np.ndarray:
+    def products(self, compiled_rule: CompiledRule) -> np.ndarray | OwnProducts:
         if not compiled_rule.reads_history:
             return compiled_rule.products
-        mask = evaluate(compiled_rule.rule.products, self._leaf)
-        return np.broadcast_to(mask, (self.size, self.compiled.catalogue.size)).copy()
+        predicate, n = compiled_rule.rule.products, self.compiled.catalogue.size
+        absent = np.broadcast_to(evaluate(predicate, self._absent_leaf), (n,)).copy()
+        values = evaluate(predicate, self._bought_leaf)
+        values = np.broadcast_to(values, self.purchases.products.shape).copy()
+        return OwnProducts(absent, values, self.purchases)
 
-    def _leaf(self, field: str, condition) -> np.ndarray:
+    def _absent_leaf(self, field: str, condition):
         if field not in HISTORY_FIELDS:
             return self.compiled.product_leaf(field, condition)
-        absent = condition_mask(pd.Series([self.absent[field]]), "number", condition)[0]
-        mask = np.full((self.size, self.compiled.catalogue.size), absent)
-        mask[self.rows, self.columns] = condition_mask(
-            pd.Series(self.values[field]), "number", condition
-        )
-        return mask
+        return condition_mask(pd.Series([self.absent[field]]), "number", condition)[0]
+
+    def _bought_leaf(self, field: str, condition) -> np.ndarray:
+        if field not in HISTORY_FIELDS:
+            return self.compiled.product_leaf(field, condition)[self.purchases.products]
+        return condition_mask(pd.Series(self.values[field]), "number", condition)

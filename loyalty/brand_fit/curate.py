@@ -89,7 +89,7 @@ class Curator:
         chosen = pick(scores, self.kernel, n, size, affinity_base, first)
         explanations = None
         if explain_rules:
-            if first or len(scores) != len(self.kernel.segment):
+            if first or len(scores) != len(self.kernel.masks.segment):
                 raise ValueError("explanations are made for a whole block at once")
             liked = scores if affinity_base is None else scores - affinity_base[:, None]
             candidate = np.isfinite(scores) & self.rules.allowed()

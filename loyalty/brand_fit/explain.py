@@ -80,4 +80,6 @@ def _matching(row, product, rules: BlockRules, effects) -> Applied | None:
 
 def _matches(applied: Applied, row, product) -> bool:
     products = applied.products
-    return bool(products[row, product] if products.ndim == 2 else products[product])
+    if isinstance(products, np.ndarray):
+        return bool(products[product])
+    return products.at(row, product)

@@ -25,10 +25,9 @@ import numpy as np
 from loyalty.brand_fit.block import BlockRules
 
 PROMOTE_EXTRA = 8
-# Shortlists longer than this are sorted whole instead of kept sorted while scanning.
-SORT_WHOLE = 256
 # Shortlists are found run by run: runs of this many products whose best is too low are skipped.
 CHUNK = 64
+REST = 127  # how a product taken after every promotion is marked (see _walk)
 
 
 class Pick(NamedTuple):
@@ -38,14 +37,31 @@ class Pick(NamedTuple):
     scores: np.ndarray
 
 
-class KernelRules(NamedTuple):
-    """A block's rules as the kernel reads them (see :func:`kernel_rules`)."""
+class CandidateMasks(NamedTuple):
+    """What may appear and how scores move, as the kernel reads them (see :func:`kernel_rules`).
+
+    Member ``i`` reads row ``segment[i]`` of the ``by_segment`` arrays and row
+    ``own_segment[i]`` of the ``by_own`` arrays (rules that read the member's history), except
+    at its own products ``own_products[own_start[i]:own_start[i + 1]]``, where ``own_allowed``
+    and ``own_boost`` hold the values.
+    """
 
     segment: np.ndarray
     allowed_by_segment: np.ndarray
-    allowed_by_member: np.ndarray
     boost_by_segment: np.ndarray
-    boost_by_member: np.ndarray
+    own_segment: np.ndarray
+    allowed_by_own: np.ndarray
+    boost_by_own: np.ndarray
+    own_start: np.ndarray
+    own_products: np.ndarray
+    own_allowed: np.ndarray
+    own_boost: np.ndarray
+
+
+class KernelRules(NamedTuple):
+    """A block's rules as the kernel reads them (see :func:`kernel_rules`)."""
+
+    masks: CandidateMasks
     promoted: np.ndarray
     promoted_products: np.ndarray
     promotion_members: np.ndarray
@@ -61,7 +77,7 @@ class KernelRules(NamedTuple):
 def kernel_rules(rules: BlockRules) -> KernelRules:
     """Stack a block's masks, promotions and limits into arrays, once per block.
 
-    Empty arrays stand for "none" (no member masks, no boosts, no promotions, no limits).
+    Empty arrays stand for "none" (no history masks, no boosts, no promotions, no limits).
     """
     masks = rules.masks
     block, total = len(masks.segment), len(rules.product_ids)
@@ -69,11 +85,7 @@ def kernel_rules(rules: BlockRules) -> KernelRules:
     groups = _stack([x.groups for x in limits], (0, total), np.int64)
     products_by_group, group_start = _group_index(groups)
     return KernelRules(
-        masks.segment.astype(np.int64),
-        _or_empty(masks.by_segment["allowed"], np.ones((1, total), bool)),
-        _or_empty(masks.by_member["allowed"], np.ones((0, total), bool)),
-        _or_empty(masks.by_segment["boost"], np.zeros((0, total), np.float32)),
-        _or_empty(masks.by_member["boost"], np.zeros((0, total), np.float32)),
+        _candidate_masks(masks, block, total),
         _per_member([x.products for x in promotions], block, total),
         _matching([x.products for x in promotions], total),
         _stack([x.members for x in promotions], (0, block), bool),
@@ -84,6 +96,33 @@ def kernel_rules(rules: BlockRules) -> KernelRules:
         _per_member([x.products for x in limits], block, total),
         products_by_group,
         group_start,
+    )
+
+
+def _candidate_masks(masks, block: int, total: int) -> CandidateMasks:
+    own = masks.own
+    no_allowed, no_boost = np.ones((0, total), bool), np.zeros((0, total), np.float32)
+    shared = (
+        masks.segment.astype(np.int64),
+        _or_empty(masks.by_segment["allowed"], np.ones((1, total), bool)),
+        _or_empty(masks.by_segment["boost"], no_boost),
+    )
+    if own is None:
+        nowhere = np.zeros(0, np.int64)
+        return CandidateMasks(
+            *shared, np.zeros(block, np.int64), no_allowed, no_boost,
+            np.zeros(block + 1, np.int64), nowhere, np.ones(0, bool), np.zeros(0, np.float32),
+        )  # fmt: skip
+    entries = len(own.purchases.products)
+    return CandidateMasks(
+        *shared,
+        own.segment.astype(np.int64),
+        _or_empty(own.rows["allowed"], no_allowed),
+        _or_empty(own.rows["boost"], no_boost),
+        own.purchases.start.astype(np.int64),
+        own.purchases.products.astype(np.int64),
+        _or_empty(own.values["allowed"], np.ones(entries, bool)),
+        _or_empty(own.values["boost"], np.zeros(entries, np.float32)),
     )
 
 
@@ -105,9 +144,10 @@ def pick(scores: np.ndarray, rules: KernelRules, n: int, size: int, base=None, f
         np.ascontiguousarray(scores, dtype=np.float32),
         np.zeros(m, np.float32) if base is None else np.asarray(base, np.float32),
         first,
-        *rules[:8],
+        rules.masks,
+        *rules[1:4],
         quotas,
-        *rules[9:],
+        *rules[5:],
         min(size, total),
         products,
         chosen,
@@ -117,7 +157,7 @@ def pick(scores: np.ndarray, rules: KernelRules, n: int, size: int, base=None, f
 
 def _matching(masks: list[np.ndarray], total: int) -> np.ndarray:
     """Per promotion, the products it matches (-1 pads); all -2 when it reads history."""
-    found = [np.flatnonzero(mask) if mask.ndim == 1 else None for mask in masks]
+    found = [np.flatnonzero(mask) if isinstance(mask, np.ndarray) else None for mask in masks]
     width = max([len(x) for x in found if x is not None] + [1])
     listed = np.full((len(masks), width), -1, dtype=np.int64)
     for p, products in enumerate(found):
@@ -150,13 +190,14 @@ def _stack(arrays, empty_shape, dtype):
     return np.ascontiguousarray(np.stack(arrays), dtype=dtype)
 
 
-def _per_member(masks: list[np.ndarray], m: int, total: int) -> np.ndarray:
+def _per_member(masks: list, m: int, total: int) -> np.ndarray:
     """Product masks as (rules, 1 or m, products): one row for all, or one per member."""
     if not masks:
         return np.zeros((0, 1, total), dtype=bool)
-    if all(mask.ndim == 1 for mask in masks):
+    if all(isinstance(mask, np.ndarray) for mask in masks):
         return np.ascontiguousarray(np.stack(masks)[:, None, :], dtype=bool)
-    return np.ascontiguousarray(np.stack([np.broadcast_to(x, (m, total)) for x in masks]))
+    dense = [x if isinstance(x, np.ndarray) else x.dense() for x in masks]  # a rare rule
+    return np.ascontiguousarray(np.stack([np.broadcast_to(x, (m, total)) for x in dense]))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -164,11 +205,7 @@ def _curate_members(
     scores,
     base,
     first,
-    segment,
-    allowed_by_segment,
-    allowed_by_member,
-    boost_by_segment,
-    boost_by_member,
+    masks,
     promoted,
     promoted_products,
     promotion_members,
@@ -186,37 +223,42 @@ def _curate_members(
     m, total = scores.shape
     n = out_products.shape[1]
     moved = np.empty(total, dtype=np.float32)
-    run_best = np.empty((total + CHUNK - 1) // CHUNK, dtype=np.float32)
-    width = total + (2 * quotas + PROMOTE_EXTRA).sum()
+    run_keys = np.empty((total + CHUNK - 1) // CHUNK, dtype=np.int32)
+    run_best = run_keys.view(np.float32)
+    spread_bits = np.empty(2, dtype=np.int32)
+    # The main list, then what promotions add (their lists grow with the main one).
+    width = total * (1 + len(quotas)) + (2 * quotas + PROMOTE_EXTRA).sum()
+    cut = np.zeros(len(quotas), dtype=np.bool_)
     pool = np.empty(width, dtype=np.int64)
     values = np.empty(width, dtype=np.float32)
-    accepted = np.zeros(width, dtype=np.bool_)
+    ranked = np.empty(width, dtype=np.int64)
+    accepted = np.zeros(width, dtype=np.int8)  # how: see _walk
     marked = np.zeros(total, dtype=np.bool_)
     in_group = np.zeros((len(maxima), group_start.shape[1] - 1), dtype=np.int32)
     for row in range(m):
         i = first + row  # the member's row in the block's rules
-        count = _candidates(scores[row], segment[i], i, allowed_by_segment, allowed_by_member,
-                            boost_by_segment, boost_by_member, moved, run_best)  # fmt: skip
+        count = _candidates(scores[row], i, masks, moved, run_keys, spread_bits)
         size = first_size
         while True:
-            filled = _shortlist(scores[row], base[row], i, moved, run_best, promoted,
-                                promoted_products, promotion_members, quotas, size, pool,
-                                values)  # fmt: skip
-            taken = _walk(i, pool, filled, scores[row], base[row], promoted, promotion_members,
-                          quotas, groups, maxima, limit_members, limited, in_group, accepted,
-                          n)  # fmt: skip
-            if taken >= n or count <= size or size >= total:
+            filled, best = _shortlist(scores[row], base[row], i, moved, run_best, promoted,
+                                promoted_products, promotion_members, quotas, size,
+                                size - first_size, pool, values, ranked, cut)  # fmt: skip
+            taken, certain = _walk(i, pool, filled, best, scores[row], base[row], promoted,
+                                 promotion_members, quotas, cut, groups, maxima, limit_members,
+                                 limited, in_group, accepted, n)  # fmt: skip
+            short = certain < REST
+            if (taken >= n and not short) or count <= size or size >= total:
                 break
-            # Limits rejected much of the shortlist (a boosted brand with a limit per brand):
-            # the products of every group the selection has filled can never be taken, so
-            # they leave the candidates and the same length is tried again. Only when that
-            # frees nothing does the shortlist grow.
-            dropped = _drop_full_groups(i, moved, pool, filled, accepted, marked, groups,
-                                        maxima, limit_members, limited, in_group,
+            # Limits rejected much of the shortlist (a boosted brand with a limit per brand).
+            # The products of every group filled by certain picks can never be taken: they
+            # leave the candidates and the same length is tried again. Only when that frees
+            # nothing does the shortlist grow.
+            dropped = _drop_full_groups(i, moved, pool, filled, accepted, certain, marked,
+                                        groups, maxima, limit_members, limited, in_group,
                                         products_by_group, group_start)  # fmt: skip
             count -= dropped
             if dropped:
-                _fill_run_best(moved, run_best)
+                _fill_run_best(moved, run_keys)
             else:
                 size = min(total, size * 4)
             _reset_groups(i, pool, filled, accepted, groups, limit_members, limited, in_group)
@@ -234,126 +276,185 @@ def _row(masks, i):
     return masks[0] if masks.shape[0] == 1 else masks[i]
 
 
-# Scores hold -inf but never NaN: no-NaN maths lets the max and min reductions vectorise.
+# Float32 maxima and minima are taken on integer keys: LLVM vectorises integer reductions but
+# not float ones. ``_key`` maps a float's bits to an integer of the same order (and back).
+NEG_INF_BITS = np.int32(-8388608)  # the bits of float32 -inf
+POS_INF_BITS = np.int32(2139095040)  # and of +inf
+LOWEST_KEY = np.int32(-2139095041)  # the key of -inf
+HIGHEST_KEY = np.int32(2139095040)  # the key of +inf
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _key(bits):
+    return bits ^ ((bits >> 31) & np.int32(0x7FFFFFFF))
+
+
+# No "contract": a fused multiply-add would round boosts differently from numpy.
 @numba.njit(cache=True, nogil=True, fastmath={"nnan", "reassoc", "nsz"})
-def _candidates(row, seg, i, allowed_by_segment, allowed_by_member, boost_by_segment,
-                boost_by_member, moved, run_best):  # fmt: skip
+def _candidates(row, i, masks, moved, run_keys, spread_bits):
     """Fill ``moved`` (-inf: no candidate) and the best of each run of ``CHUNK`` products.
 
     Returns the member's number of candidates. One simple loop per step, so that each
-    vectorises.
+    vectorises; the member's own products are then set one by one.
     """
     total = len(row)
-    allowed = allowed_by_segment[seg]
-    if allowed_by_member.shape[0]:
-        own = allowed_by_member[i]
+    bits, out = row.view(np.int32), moved.view(np.int32)
+    seg, own_seg = masks.segment[i], masks.own_segment[i]
+    allowed = masks.allowed_by_segment[seg].view(np.uint8)
+    if masks.allowed_by_own.shape[0]:
+        own = masks.allowed_by_own[own_seg].view(np.uint8)
         for j in range(total):
-            moved[j] = row[j] if allowed[j] & own[j] & (row[j] < np.inf) else -np.inf
+            out[j] = bits[j] if (allowed[j] & own[j]) and bits[j] != POS_INF_BITS else NEG_INF_BITS
     else:
         for j in range(total):
-            moved[j] = row[j] if allowed[j] & (row[j] < np.inf) else -np.inf
-    count = 0
-    high = np.float32(-np.inf)
-    low = np.float32(np.inf)
+            out[j] = bits[j] if allowed[j] and bits[j] != POS_INF_BITS else NEG_INF_BITS
+    own_start, own_end = masks.own_start[i], masks.own_start[i + 1]
+    if masks.allowed_by_own.shape[0]:
+        for k in range(own_start, own_end):
+            j = masks.own_products[k]
+            keep = allowed[j] and masks.own_allowed[k] and bits[j] != POS_INF_BITS
+            out[j] = bits[j] if keep else NEG_INF_BITS
+    count = np.int32(0)
+    high, low = LOWEST_KEY, HIGHEST_KEY
     for j in range(total):
-        value = moved[j]
-        candidate = value > -np.inf
-        count += candidate
-        high = max(high, value)
-        low = min(low, value if candidate else np.float32(np.inf))
-    if count and (boost_by_segment.shape[0] or boost_by_member.shape[0]):
-        scale = max(abs(high), abs(low))
+        key = _key(out[j])
+        candidate = key != LOWEST_KEY
+        count += np.int32(candidate)
+        high = max(high, key)
+        low = min(low, key if candidate else HIGHEST_KEY)
+    by_segment, by_own = masks.boost_by_segment.shape[0], masks.boost_by_own.shape[0]
+    if count and (by_segment or by_own):
+        spread_bits[0], spread_bits[1] = _key(high), _key(low)
+        high_value, low_value = spread_bits.view(np.float32)[0], spread_bits.view(np.float32)[1]
+        scale = max(abs(high_value), abs(low_value))
         # A little more than the spread, so that strength 1 wins ties against the best product.
-        spread = np.float32((high - low) * 1.001 + 1e-6 * (1.0 + scale))
-        if boost_by_segment.shape[0]:
-            boost = boost_by_segment[seg]
+        spread = np.float32((high_value - low_value) * 1.001 + 1e-6 * (1.0 + scale))
+        # Boosts add up before they move the score: the same sum as ``BlockRules.boost()``.
+        shared = masks.boost_by_segment[seg] if by_segment else masks.boost_by_own[own_seg]
+        if by_segment and by_own:
+            own = masks.boost_by_own[own_seg]
             for j in range(total):
-                moved[j] += boost[j] * spread  # -inf stays -inf
-        if boost_by_member.shape[0]:
-            boost = boost_by_member[i]
+                moved[j] += (shared[j] + own[j]) * spread  # -inf stays -inf
+        else:
             for j in range(total):
-                moved[j] += boost[j] * spread
-    _fill_run_best(moved, run_best)
+                moved[j] += shared[j] * spread
+        for k in range(own_start, own_end if by_own else own_start):  # own products: own values
+            j = masks.own_products[k]
+            if moved[j] > -np.inf:
+                boost = masks.own_boost[k]
+                if by_segment:
+                    boost = masks.boost_by_segment[seg, j] + boost
+                moved[j] = row[j] + boost * spread
+    _fill_run_best(moved, run_keys)
     return count
 
 
-# Scores hold -inf but never NaN: no-NaN maths lets the max reductions vectorise.
-@numba.njit(cache=True, nogil=True, fastmath={"nnan", "reassoc", "nsz"})
-def _fill_run_best(moved, run_best):
-    for chunk in range(len(run_best)):
-        best = np.float32(-np.inf)
-        for j in range(chunk * CHUNK, min(chunk * CHUNK + CHUNK, len(moved))):
-            best = max(best, moved[j])
-        run_best[chunk] = best
+@numba.njit(cache=True, nogil=True)
+def _fill_run_best(moved, run_keys):
+    """The best of each run of ``CHUNK`` products of ``moved``, into ``run_keys``: as float32
+    bits, so that ``run_keys.view(np.float32)`` holds the values."""
+    bits = moved.view(np.int32)
+    full = len(moved) // CHUNK
+    for chunk in range(full):
+        start = chunk * CHUNK
+        best = LOWEST_KEY
+        for k in range(CHUNK):
+            best = max(best, _key(bits[start + k]))
+        run_keys[chunk] = _key(best)
+    if full < len(run_keys):
+        best = LOWEST_KEY
+        for j in range(full * CHUNK, len(moved)):
+            best = max(best, _key(bits[j]))
+        run_keys[full] = _key(best)
 
 
 @numba.njit(cache=True, nogil=True)
 def _shortlist(row, base, i, moved, run_best, promoted, promoted_products, promotion_members,
-               quotas, size, pool, values):  # fmt: skip
-    """The best ``size`` candidates and each promotion's best, best first, without repeats."""
-    lists = 1 + len(quotas)
-    starts = np.zeros(lists + 1, dtype=np.int64)
-    sizes = np.zeros(lists, dtype=np.int64)
-    sizes[0] = 0 if size > SORT_WHOLE else size
-    for p in range(len(quotas)):
-        sizes[p + 1] = 2 * quotas[p] + PROMOTE_EXTRA if promotion_members[p, i] else 0
-    for x in range(lists):
-        starts[x + 1] = starts[x] + sizes[x]
-    filled = np.zeros(lists, dtype=np.int64)
-    lows = np.full(lists, -np.inf, dtype=np.float32)
-    total = len(moved)
-    # The best of each run of CHUNK products. The size-th best of these bounds the size-th
-    # best product from below, so the main list only looks into runs that reach the bound.
+               quotas, size, extra, pool, values, ranked, cut):  # fmt: skip
+    """The best ``size`` candidates and each promotion's best, best first, without repeats.
+
+    Returns the shortlist's length and how many of it are the best candidates (the rest are
+    products only a promotion listed, all below those); ``pool`` holds its products, ``values``
+    their scores. ``cut[p]`` tells whether promotion ``p`` may match candidates beyond it.
+    """
+    bits = moved.view(np.int32)
+    total, runs = len(moved), len(run_best)
+    # The size-th best of the runs' bests bounds the size-th best product from below: only
+    # products that reach it can make the list, and only runs whose best does hold them.
     bound = -np.inf
-    if 0 < sizes[0] < len(run_best):
-        bound = np.partition(run_best, len(run_best) - sizes[0])[len(run_best) - sizes[0]]
+    if size < runs:
+        bound = np.partition(run_best, runs - size)[runs - size]
+    found = 0
+    for chunk in range(runs):
+        if run_best[chunk] < bound or run_best[chunk] == -np.inf:
+            continue
+        for j in range(chunk * CHUNK, min(chunk * CHUNK + CHUNK, total)):
+            if moved[j] >= bound and moved[j] > -np.inf:
+                ranked[found] = _ranked(bits[j], j)
+                found += 1
+    ranked[:found].sort()
+    first = max(found - size, 0)  # ranked[first:found] is the list, worst first
+    every = first == 0 and bound == -np.inf  # it holds every candidate
+    end = found
     for p in range(len(quotas)):
-        x = p + 1
-        if sizes[x] == 0 or promoted_products[p, 0] == -2:
-            continue
-        for j in promoted_products[p]:  # the products the promotion matches, in order
-            if j < 0:
-                break
-            value = moved[j]
-            if value > lows[x] and row[j] > base:
-                filled[x], lows[x] = _insert(pool, values, starts[x], sizes[x], filled[x], j,
-                                             value)  # fmt: skip
-    for x in range(lists):
-        if sizes[x] == 0 or (x > 0 and promoted_products[x - 1, 0] != -2):
-            continue
-        for chunk in range(len(run_best)):
-            if run_best[chunk] <= lows[x] or (run_best[chunk] < bound and x == 0):
-                continue
-            for j in range(chunk * CHUNK, min(chunk * CHUNK + CHUNK, total)):
-                value = moved[j]
-                if value <= lows[x] or (
-                    x > 0 and not (row[j] > base and _row(promoted[x - 1], i)[j])
-                ):
-                    continue
-                filled[x], lows[x] = _insert(pool, values, starts[x], sizes[x], filled[x], j,
-                                             value)  # fmt: skip
-    # Close the gaps between lists that were not filled up.
-    end = 0
-    for x in range(lists):
-        for r in range(starts[x], starts[x] + filled[x]):
-            pool[end] = pool[r]
-            values[end] = values[r]
-            end += 1
-    if size > SORT_WHOLE:
-        end = _best_sorted(moved, size, pool, values, end)
-    # Best first, ties by catalogue order: a product listed twice lands next to itself.
-    order = np.argsort(pool[:end], kind="mergesort")
-    order = order[np.argsort(-values[:end][order], kind="mergesort")]
-    products = pool[:end][order]
-    found = values[:end][order]
+        cut[p] = False
+        if promotion_members[p, i]:
+            want = min(2 * quotas[p] + PROMOTE_EXTRA + extra, total)
+            end, cut[p] = _promotion_list(p, i, row, base, moved, promoted, promoted_products,
+                                          want, ranked, first, found, end, every, pool,
+                                          values)  # fmt: skip
+    if end > found:  # products only a promotion listed: in order with the rest, once each
+        ranked[first:end].sort()
     kept = 0
-    for r in range(end):
-        if kept and pool[kept - 1] == products[r]:
+    for r in range(end - 1, first - 1, -1):
+        if kept and ranked[r] == ranked[r + 1]:
             continue
-        pool[kept] = products[r]
-        values[kept] = found[r]
+        pool[kept] = np.int64(0x7FFFFFFF) - (ranked[r] & np.int64(0xFFFFFFFF))
+        values[kept] = moved[pool[kept]]
         kept += 1
-    return kept
+    return kept, found - first
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _ranked(bits, product):
+    """One integer that sorts like the score (float32 ``bits``), then the earlier product."""
+    return (np.int64(_key(bits)) << 32) | (np.int64(0x7FFFFFFF) - product)
+
+
+@numba.njit(cache=True, nogil=True)
+def _promotion_list(p, i, row, base, moved, promoted, promoted_products, want, ranked, first,
+                    found, end, every, pool, values):  # fmt: skip
+    """Add to ``ranked[found:end]`` the products promotion ``p`` needs beyond the main list.
+
+    The promotion may reserve places for its best ``want`` liked products. Those in the main
+    list (``ranked[first:found]``, all the best candidates) come first; only when there are
+    fewer than ``want`` and the main list left candidates out (not ``every``) are the rest
+    looked for. Returns the new ``end``, and whether candidates beyond were left out.
+    """
+    have = 0
+    for r in range(found - 1, first - 1, -1):
+        j = np.int64(0x7FFFFFFF) - (ranked[r] & np.int64(0xFFFFFFFF))
+        have += row[j] > base and _row(promoted[p], i)[j]
+    if have >= want or every:
+        return end, not every
+    # The best of the rest, kept in pool/values (best first), ties to the earlier product.
+    size, filled, low = want - have, 0, np.float32(-np.inf)
+    floor = ranked[first]  # the main list's worst: everything below it is new
+    history = promoted_products[p, 0] == -2
+    matching = np.arange(len(moved)) if history else promoted_products[p]
+    bits = moved.view(np.int32)
+    for j in matching:  # in catalogue order
+        if j < 0:
+            break
+        value = moved[j]
+        if value <= low or _ranked(bits[j], j) >= floor:
+            continue
+        if row[j] > base and _row(promoted[p], i)[j]:
+            filled, low = _insert(pool, values, 0, size, filled, j, value)
+    for r in range(filled):
+        ranked[end] = _ranked(bits[pool[r]], pool[r])
+        end += 1
+    return end, filled == size
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -375,22 +476,18 @@ def _insert(pool, values, start, size, filled, j, value):
 
 
 @numba.njit(cache=True, nogil=True)
-def _best_sorted(moved, size, pool, values, start):
-    """Append the ``size`` best candidates by sorting them all (for long shortlists)."""
-    found = np.flatnonzero(moved > -np.inf)
-    order = np.argsort(-moved[found], kind="mergesort")[:size]
-    for r in range(len(order)):
-        pool[start + r] = found[order[r]]
-        values[start + r] = moved[found[order[r]]]
-    return start + len(order)
+def _walk(i, pool, filled, best, row, base, promoted, promotion_members, quotas, cut, groups,
+          maxima, limit_members, limited, in_group, accepted, n):  # fmt: skip
+    """Accept products down the shortlist: each promotion's places first, then the rest from
+    its ``best`` first products (below them, better candidates may be missing).
 
-
-@numba.njit(cache=True, nogil=True)
-def _walk(i, pool, filled, row, base, promoted, promotion_members, quotas, groups, maxima,
-          limit_members, limited, in_group, accepted, n):  # fmt: skip
-    """Accept products down the shortlist: each promotion's places first, then the rest."""
-    accepted[:filled] = False
-    taken = 0
+    ``accepted`` says how each was taken: ``1 + p`` for a place of promotion ``p``, ``REST``
+    for the rest. Returns how many were taken, and up to which of these codes the picks are
+    certain: all (``REST``), or, when promotion ``p``'s places are short of what candidates
+    beyond the shortlist might fill, only ``1 + p`` and below.
+    """
+    accepted[:filled] = 0
+    taken, certain = 0, REST
     for p in range(len(quotas)):
         if not promotion_members[p, i]:
             continue
@@ -406,10 +503,12 @@ def _walk(i, pool, filled, row, base, promoted, promotion_members, quotas, group
                 continue
             if _within_limits(i, product, groups, maxima, limit_members, limited, in_group):
                 _accept(i, product, groups, limit_members, limited, in_group)
-                accepted[r] = True
+                accepted[r] = 1 + p
                 have += 1
                 taken += 1
-    for r in range(filled):
+        if have < quotas[p] and taken < n and cut[p] and certain == REST:
+            certain = 1 + p
+    for r in range(best):
         if taken >= n:
             break
         product = pool[r]
@@ -417,9 +516,9 @@ def _walk(i, pool, filled, row, base, promoted, promotion_members, quotas, group
             continue
         if _within_limits(i, product, groups, maxima, limit_members, limited, in_group):
             _accept(i, product, groups, limit_members, limited, in_group)
-            accepted[r] = True
+            accepted[r] = REST
             taken += 1
-    return taken
+    return taken, certain
 
 
 @numba.njit(cache=True, nogil=True)
@@ -434,17 +533,22 @@ def _reset_groups(i, pool, filled, accepted, groups, limit_members, limited, in_
 
 
 @numba.njit(cache=True, nogil=True)
-def _drop_full_groups(i, moved, pool, filled, accepted, marked, groups, maxima, limit_members,
-                      limited, in_group, products_by_group, group_start):  # fmt: skip
-    """Take the products of full groups, but the accepted ones, out of the candidates.
-
-    Returns how many were taken out.
+def _drop_full_groups(i, moved, pool, filled, accepted, certain, marked, groups, maxima,
+                      limit_members, limited, in_group, products_by_group,
+                      group_start):  # fmt: skip
+    """Take the products of groups the ``certain`` picks filled, but the accepted ones, out
+    of the candidates. Returns how many were taken out.
     """
+    if certain < REST:  # count the certain picks alone
+        _reset_groups(i, pool, filled, accepted, groups, limit_members, limited, in_group)
+        for r in range(filled):
+            if 0 < accepted[r] <= certain:
+                _accept(i, pool[r], groups, limit_members, limited, in_group)
     for r in range(filled):
-        marked[pool[r]] = accepted[r]
+        marked[pool[r]] = accepted[r] != 0
     dropped = 0
     for r in range(filled):
-        if not accepted[r]:
+        if not 0 < accepted[r] <= certain:
             continue
         for x in range(len(maxima)):
             code = _code(i, pool[r], x, groups, limit_members, limited)
