@@ -4,15 +4,19 @@ For each member the kernel passes over the products to mark candidates (a finite
 allowed by the member's segment and own masks), to find the spread of their scores and add
 the boosts, and to note the best score of each run of ``CHUNK`` products. It then keeps a
 shortlist: the best ``size`` candidates (only runs whose best can make the list are looked
-into), plus for every ``promote`` rule the best ``2 * quota + 8`` products it may reserve
-places for. The shortlist is walked rank by rank: first each promotion's places, then the
-rest, every ``limit`` kept. When the limits leave the selection short and there are
-candidates beyond the shortlist, the products of the groups the selection has filled leave the
+into), plus, for every ``promote`` rule that finds fewer than its places there, its best
+products beyond. The shortlist is walked rank by rank: first each promotion's places, then
+the rest, every ``limit`` kept.
+
+When the limits leave the selection (or a promotion's places) short and there are candidates
+beyond the shortlist, the products of the groups that certain picks have filled leave the
 candidates and the member is walked again; only when that frees nothing does the shortlist
-grow fourfold.
+grow fourfold. Picks are certain up to the first promotion left short: a promotion that
+finds more places later may fill groups before the rest does.
 
 Ties are broken by product order (the earlier product first), so a selection never depends
-on how the work was split up.
+on how the work was split up. ``tests/loyalty/brand_fit/test_reference.py`` checks the kernel
+against a plain Python walk of the rules.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ import numpy as np
 
 from loyalty.brand_fit.block import BlockRules
 
-PROMOTE_EXTRA = 8
 # Shortlists are found run by run: runs of this many products whose best is too low are skipped.
 CHUNK = 64
 REST = 127  # how a product taken after every promotion is marked (see _walk)
@@ -227,7 +230,7 @@ def _curate_members(
     run_best = run_keys.view(np.float32)
     spread_bits = np.empty(2, dtype=np.int32)
     # The main list, then what promotions add (their lists grow with the main one).
-    width = total * (1 + len(quotas)) + (2 * quotas + PROMOTE_EXTRA).sum()
+    width = total * (1 + len(quotas)) + quotas.sum()
     cut = np.zeros(len(quotas), dtype=np.bool_)
     pool = np.empty(width, dtype=np.int64)
     values = np.empty(width, dtype=np.float32)
@@ -241,11 +244,11 @@ def _curate_members(
         size = first_size
         while True:
             filled, best = _shortlist(scores[row], base[row], i, moved, run_best, promoted,
-                                promoted_products, promotion_members, quotas, size,
-                                size - first_size, pool, values, ranked, cut)  # fmt: skip
+                                      promoted_products, promotion_members, quotas, size,
+                                      size - first_size, pool, values, ranked, cut)  # fmt: skip
             taken, certain = _walk(i, pool, filled, best, scores[row], base[row], promoted,
-                                 promotion_members, quotas, cut, groups, maxima, limit_members,
-                                 limited, in_group, accepted, n)  # fmt: skip
+                                   promotion_members, quotas, cut, groups, maxima, limit_members,
+                                   limited, in_group, accepted, n)  # fmt: skip
             short = certain < REST
             if (taken >= n and not short) or count <= size or size >= total:
                 break
@@ -399,7 +402,7 @@ def _shortlist(row, base, i, moved, run_best, promoted, promoted_products, promo
     for p in range(len(quotas)):
         cut[p] = False
         if promotion_members[p, i]:
-            want = min(2 * quotas[p] + PROMOTE_EXTRA + extra, total)
+            want = min(quotas[p] + extra, total)
             end, cut[p] = _promotion_list(p, i, row, base, moved, promoted, promoted_products,
                                           want, ranked, first, found, end, every, pool,
                                           values)  # fmt: skip
@@ -554,6 +557,7 @@ def _drop_full_groups(i, moved, pool, filled, accepted, certain, marked, groups,
             code = _code(i, pool[r], x, groups, limit_members, limited)
             if code < 0 or in_group[x, code] < maxima[x]:
                 continue
+            in_group[x, code] = -1  # dropped: not again for the next product of the group
             for k in range(group_start[x, code], group_start[x, code + 1]):
                 j = products_by_group[x, k]
                 if moved[j] > -np.inf and _row(limited[x], i)[j] and not marked[j]:
