@@ -28,7 +28,7 @@ from loyalty.brand_fit.curate import Curator
 from loyalty.brand_fit.validation import validate_rules
 from loyalty.formats import CHANNELS
 from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds, journey_stages
-from recommender.dense import add_gathered, add_sparse
+from recommender.dense import add_gathered, add_item_to_item
 from recommender.kept import kept, members_by_id
 from recommender.training import ragged_positions
 
@@ -397,4 +397,4 @@ def compile_kernels() -> None:
     scores = np.zeros((1, 3), np.float32)
     Curator(block).curate(scores, 2, affinity_base=base_rate(scores))
     add_gathered(scores, np.zeros((1, 1), np.float32), np.zeros(3, np.int64))
-    add_sparse(scores, sparse.csr_matrix(scores))
+    add_item_to_item(scores, bought, np.zeros(1, np.int64), sparse.identity(3, format="csr"), 1.0)

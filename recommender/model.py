@@ -25,7 +25,7 @@ from implicit.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
 from recommender.dataset import NANOSECONDS_PER_DAY, Dataset
-from recommender.dense import add_gathered, add_sparse
+from recommender.dense import add_gathered, add_item_to_item
 from recommender.errors import EmptyHistoryError
 from recommender.features import (
     DISCOVERY_FEATURES,
@@ -36,7 +36,6 @@ from recommender.features import (
     category_codes,
     habit_features,
     item_similarity,
-    item_to_item,
     member_trips,
 )
 from recommender.habits import Habits
@@ -256,9 +255,8 @@ class SelectionModel:
         members[:, -1] = 1.0
         scores = np.matmul(members, items, out=None if out is None else out[: len(rows)])
         add_gathered(scores, self._affinity[rows].toarray(), self._affinity_columns)
-        neighbours = item_to_item(self._bought[rows], self.similarity_)
-        neighbours.data *= np.float32(self.discovery_weights_[5])
-        add_sparse(scores, neighbours)
+        weight = self.discovery_weights_[5]
+        add_item_to_item(scores, self._bought, rows, self.similarity_, weight)
         return scores
 
     def habit_scores(self, rows: np.ndarray, now_day: float):

@@ -192,7 +192,7 @@ def test_compiled_kernels_made_before_serving_are_the_ones_selections_use(model,
     from recommender import curation, dense
 
     kernels = [selection._curate_members, curation._base_rate]
-    kernels += [dense._add_gathered, dense._add_sparse]
+    kernels += [dense._add_gathered, dense._item_to_item_sums, dense._add_at]
     curation.compile_kernels()
     compiled = [len(kernel.signatures) for kernel in kernels]
     rules = [
