@@ -41,6 +41,7 @@ class Limit:
     max: int
     members: np.ndarray
     products: np.ndarray | OwnProducts
+    group_order: np.ndarray  # the products ordered by group code
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def rules_for_block(
         target=target,
         masks=masks,
         limits=tuple(
-            Limit(c.rule.id, c.groups, c.rule.max, who, what)
+            Limit(c.rule.id, c.groups, c.rule.max, who, what, c.group_order)
             for c, who, what in applied
             if c.rule.effect == "limit"
         ),

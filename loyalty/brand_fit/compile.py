@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,11 @@ class CompiledRule:
     def reads_history(self) -> bool:
         """Whether the product predicate depends on the member's own purchases."""
         return self.products is None
+
+    @cached_property
+    def group_order(self) -> np.ndarray | None:
+        """For ``limit``: the products ordered by group code (stably), worked out once."""
+        return None if self.groups is None else np.argsort(self.groups, kind="stable")
 
 
 @dataclass(frozen=True)

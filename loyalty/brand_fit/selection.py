@@ -86,7 +86,8 @@ def kernel_rules(rules: BlockRules) -> KernelRules:
     block, total = len(masks.segment), len(rules.product_ids)
     promotions, limits = rules.promotions, rules.limits
     groups = _stack([x.groups for x in limits], (0, total), np.int64)
-    products_by_group, group_start = _group_index(groups)
+    products_by_group = _stack([x.group_order for x in limits], (0, total), np.int64)
+    group_start = _group_starts(groups)
     return KernelRules(
         _candidate_masks(masks, block, total),
         _per_member([x.products for x in promotions], block, total),
@@ -171,16 +172,15 @@ def _matching(masks: list[np.ndarray], total: int) -> np.ndarray:
     return listed
 
 
-def _group_index(groups: np.ndarray):
-    """Per limit, its products ordered by group, and where each group starts (CSR-like)."""
+def _group_starts(groups: np.ndarray) -> np.ndarray:
+    """Per limit, where each group starts among its products ordered by group (CSR-like)."""
     group_count = max(int(groups.max(initial=-1)) + 1, 1)
-    products_by_group = np.argsort(groups, axis=1, kind="stable")
     starts = np.zeros((len(groups), group_count + 1), dtype=np.int64)
     for x, codes in enumerate(groups):
         counts = np.bincount(codes[codes >= 0], minlength=group_count)
         starts[x, 1:] = np.cumsum(counts)
         starts[x] += (codes < 0).sum()  # code -1 sorts first: not in any group
-    return np.ascontiguousarray(products_by_group), starts
+    return starts
 
 
 def _or_empty(array, empty):
