@@ -240,17 +240,17 @@ def _curate_members(
     in_group = np.zeros((len(maxima), group_start.shape[1] - 1), dtype=np.int32)
     for row in range(m):
         i = first + row  # the member's row in the block's rules
-        count = _candidates(scores[row], i, masks, moved, run_keys, spread_bits)
+        _candidates(scores[row], i, masks, moved, run_keys, spread_bits)
         size = first_size
         while True:
-            filled, best = _shortlist(scores[row], base[row], i, moved, run_best, promoted,
+            filled, best, every = _shortlist(scores[row], base[row], i, moved, run_best, promoted,
                                       promoted_products, promotion_members, quotas, size,
                                       size - first_size, pool, values, ranked, cut)  # fmt: skip
             taken, certain = _walk(i, pool, filled, best, scores[row], base[row], promoted,
                                    promotion_members, quotas, cut, groups, maxima, limit_members,
                                    limited, in_group, accepted, n)  # fmt: skip
             short = certain < REST
-            if (taken >= n and not short) or count <= size or size >= total:
+            if (taken >= n and not short) or every:
                 break
             # Limits rejected much of the shortlist (a boosted brand with a limit per brand).
             # The products of every group filled by certain picks can never be taken: they
@@ -259,7 +259,6 @@ def _curate_members(
             dropped = _drop_full_groups(i, moved, pool, filled, accepted, certain, marked,
                                         groups, maxima, limit_members, limited, in_group,
                                         products_by_group, group_start)  # fmt: skip
-            count -= dropped
             if dropped:
                 _fill_run_best(moved, run_keys)
             else:
@@ -297,8 +296,8 @@ def _key(bits):
 def _candidates(row, i, masks, moved, run_keys, spread_bits):
     """Fill ``moved`` (-inf: no candidate) and the best of each run of ``CHUNK`` products.
 
-    Returns the member's number of candidates. One simple loop per step, so that each
-    vectorises; the member's own products are then set one by one.
+    One simple loop per step, so that each vectorises; the member's own products are then set
+    one by one.
     """
     total = len(row)
     bits, out = row.view(np.int32), moved.view(np.int32)
@@ -317,16 +316,14 @@ def _candidates(row, i, masks, moved, run_keys, spread_bits):
             j = masks.own_products[k]
             keep = allowed[j] and masks.own_allowed[k] and bits[j] != POS_INF_BITS
             out[j] = bits[j] if keep else NEG_INF_BITS
-    count = np.int32(0)
-    high, low = LOWEST_KEY, HIGHEST_KEY
-    for j in range(total):
-        key = _key(out[j])
-        candidate = key != LOWEST_KEY
-        count += np.int32(candidate)
-        high = max(high, key)
-        low = min(low, key if candidate else HIGHEST_KEY)
     by_segment, by_own = masks.boost_by_segment.shape[0], masks.boost_by_own.shape[0]
-    if count and (by_segment or by_own):
+    high, low = LOWEST_KEY, HIGHEST_KEY
+    if by_segment or by_own:
+        for j in range(total):
+            key = _key(out[j])
+            high = max(high, key)
+            low = min(low, key if key != LOWEST_KEY else HIGHEST_KEY)
+    if high != LOWEST_KEY:  # boosts, and candidates to boost
         spread_bits[0], spread_bits[1] = _key(high), _key(low)
         high_value, low_value = spread_bits.view(np.float32)[0], spread_bits.view(np.float32)[1]
         scale = max(abs(high_value), abs(low_value))
@@ -349,7 +346,6 @@ def _candidates(row, i, masks, moved, run_keys, spread_bits):
                     boost = masks.boost_by_segment[seg, j] + boost
                 moved[j] = row[j] + boost * spread
     _fill_run_best(moved, run_keys)
-    return count
 
 
 @numba.njit(cache=True, nogil=True)
@@ -376,9 +372,10 @@ def _shortlist(row, base, i, moved, run_best, promoted, promoted_products, promo
                quotas, size, extra, pool, values, ranked, cut):  # fmt: skip
     """The best ``size`` candidates and each promotion's best, best first, without repeats.
 
-    Returns the shortlist's length and how many of it are the best candidates (the rest are
-    products only a promotion listed, all below those); ``pool`` holds its products, ``values``
-    their scores. ``cut[p]`` tells whether promotion ``p`` may match candidates beyond it.
+    Returns the shortlist's length, how many of it are the best candidates (the rest are
+    products only a promotion listed, all below those), and whether those are every candidate;
+    ``pool`` holds its products, ``values`` their scores. ``cut[p]`` tells whether promotion
+    ``p`` may match candidates beyond it.
     """
     bits = moved.view(np.int32)
     total, runs = len(moved), len(run_best)
@@ -415,7 +412,7 @@ def _shortlist(row, base, i, moved, run_best, promoted, promoted_products, promo
         pool[kept] = np.int64(0x7FFFFFFF) - (ranked[r] & np.int64(0xFFFFFFFF))
         values[kept] = moved[pool[kept]]
         kept += 1
-    return kept, found - first
+    return kept, found - first, every
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
