@@ -9,6 +9,7 @@ values at each member's own products (laid out like a CSR matrix), never an (m, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -22,14 +23,18 @@ class OwnPurchases:
     products: np.ndarray
     catalogue_size: int
 
-    @property
+    @cached_property
     def members(self) -> np.ndarray:
         """The member (block row) of each entry."""
         return np.repeat(np.arange(len(self.start) - 1), np.diff(self.start))
 
+    @cached_property
+    def _keys(self) -> np.ndarray:
+        return self.members * self.catalogue_size + self.products  # sorted, as the entries
+
     def find(self, rows: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For (rows, columns) pairs: whether each is an own product, and its entry if so."""
-        keys = self.members * self.catalogue_size + self.products
+        keys = self._keys
         wanted = np.asarray(rows) * self.catalogue_size + np.asarray(columns)
         entry = np.searchsorted(keys, wanted).clip(max=max(len(keys) - 1, 0))
         found = keys[entry] == wanted if len(keys) else np.zeros(wanted.shape, bool)
