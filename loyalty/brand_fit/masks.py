@@ -14,9 +14,7 @@ import numpy as np
 
 from loyalty.brand_fit.own import OwnPurchases
 
-SEGMENTED_EFFECTS = ("exclude", "include_only", "boost", "bury", "max_discount")
 NO_DISCOUNT_LIMIT = 100.0
-NAMES = ("allowed", "boost", "max_discount")
 COMBINE = {"allowed": np.logical_and, "boost": np.add, "max_discount": np.minimum}
 
 
