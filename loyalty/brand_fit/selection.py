@@ -303,19 +303,18 @@ def _candidates(row, i, masks, moved, run_keys, spread_bits):
     bits, out = row.view(np.int32), moved.view(np.int32)
     seg, own_seg = masks.segment[i], masks.own_segment[i]
     allowed = masks.allowed_by_segment[seg].view(np.uint8)
+    own_start, own_end = masks.own_start[i], masks.own_start[i + 1]
     if masks.allowed_by_own.shape[0]:
         own = masks.allowed_by_own[own_seg].view(np.uint8)
         for j in range(total):
             out[j] = bits[j] if (allowed[j] & own[j]) and bits[j] != POS_INF_BITS else NEG_INF_BITS
-    else:
-        for j in range(total):
-            out[j] = bits[j] if allowed[j] and bits[j] != POS_INF_BITS else NEG_INF_BITS
-    own_start, own_end = masks.own_start[i], masks.own_start[i + 1]
-    if masks.allowed_by_own.shape[0]:
-        for k in range(own_start, own_end):
+        for k in range(own_start, own_end):  # the member's own products: their own value
             j = masks.own_products[k]
             keep = allowed[j] and masks.own_allowed[k] and bits[j] != POS_INF_BITS
             out[j] = bits[j] if keep else NEG_INF_BITS
+    else:
+        for j in range(total):
+            out[j] = bits[j] if allowed[j] and bits[j] != POS_INF_BITS else NEG_INF_BITS
     by_segment, by_own = masks.boost_by_segment.shape[0], masks.boost_by_own.shape[0]
     high, low = LOWEST_KEY, HIGHEST_KEY
     if by_segment or by_own:

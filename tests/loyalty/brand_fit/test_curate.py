@@ -78,14 +78,17 @@ def test_promote_reserves_places_for_products_the_member_likes():
     assert ids(result.products) == [["P1", "P0"], ["P1", "P2"]]
 
 
+NO_BEER_FOR_BASIC = {
+    "name": "No beer for basic",
+    "effect": "exclude",
+    "products": {"tags": "alcohol"},
+    "members": {"tier": "basic"},
+}
+
+
 def test_member_scope_and_explanations():
     rules = [
-        {
-            "name": "No beer for basic",
-            "effect": "exclude",
-            "products": {"tags": "alcohol"},
-            "members": {"tier": "basic"},
-        },
+        NO_BEER_FOR_BASIC,
         {"name": "PL", "effect": "boost", "strength": 1, "products": {"brand": "Hemma"}},
     ]
     result = curated(rules, n=2, explain_rules=True)
@@ -117,12 +120,7 @@ def test_a_long_limit_grows_the_shortlist():
 
 # A member-scoped exclude, a boost, a promote and a limit: every step of the walk.
 EVERY_KIND = [
-    {
-        "name": "No beer for basic",
-        "effect": "exclude",
-        "products": {"tags": "alcohol"},
-        "members": {"tier": "basic"},
-    },
+    NO_BEER_FOR_BASIC,
     {"name": "PL", "effect": "boost", "strength": 0.5, "products": {"brand": "Hemma"}},
     {"name": "Organic", "effect": "promote", "share": 0.5, "products": {"tags": "organic"}},
     {"name": "One per brand", "effect": "limit", "per": "brand", "max": 1},
