@@ -67,6 +67,7 @@ class KernelRules(NamedTuple):
     masks: CandidateMasks
     promoted: np.ndarray
     promoted_products: np.ndarray
+    promoted_runs: np.ndarray
     promotion_members: np.ndarray
     shares: np.ndarray
     groups: np.ndarray
@@ -91,7 +92,7 @@ def kernel_rules(rules: BlockRules) -> KernelRules:
     return KernelRules(
         _candidate_masks(masks, block, total),
         _per_member([x.products for x in promotions], block, total),
-        _matching([x.products for x in promotions], total),
+        *_matching([x.products for x in promotions], total),
         _stack([x.members for x in promotions], (0, block), bool),
         np.array([x.share for x in promotions], dtype=np.float64),
         groups,
@@ -149,9 +150,9 @@ def pick(scores: np.ndarray, rules: KernelRules, n: int, size: int, base=None, f
         np.zeros(m, np.float32) if base is None else np.asarray(base, np.float32),
         first,
         rules.masks,
-        *rules[1:4],
+        *rules[1:5],
         quotas,
-        *rules[5:],
+        *rules[6:],
         min(size, total),
         products,
         chosen,
@@ -159,17 +160,16 @@ def pick(scores: np.ndarray, rules: KernelRules, n: int, size: int, base=None, f
     return Pick(products, chosen)
 
 
-def _matching(masks: list[np.ndarray], total: int) -> np.ndarray:
-    """Per promotion, the products it matches (-1 pads); all -2 when it reads history."""
-    found = [np.flatnonzero(mask) if isinstance(mask, np.ndarray) else None for mask in masks]
-    width = max([len(x) for x in found if x is not None] + [1])
-    listed = np.full((len(masks), width), -1, dtype=np.int64)
+def _matching(masks: list, total: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per promotion, the products it may match (-1 pads; every product when it reads history),
+    and where each run of ``CHUNK`` products starts among them."""
+    found = [np.flatnonzero(x) if isinstance(x, np.ndarray) else np.arange(total) for x in masks]
+    listed = np.full((len(masks), max([len(x) for x in found] + [1])), -1, dtype=np.int64)
+    runs = np.zeros((len(masks), (total + CHUNK - 1) // CHUNK + 1), dtype=np.int64)
     for p, products in enumerate(found):
-        if products is None:
-            listed[p] = -2
-        else:
-            listed[p, : len(products)] = products
-    return listed
+        listed[p, : len(products)] = products
+        runs[p] = np.searchsorted(products, np.arange(runs.shape[1]) * CHUNK)
+    return listed, runs
 
 
 def _group_starts(groups: np.ndarray) -> np.ndarray:
@@ -211,6 +211,7 @@ def _curate_members(
     masks,
     promoted,
     promoted_products,
+    promoted_runs,
     promotion_members,
     quotas,
     groups,
@@ -244,8 +245,9 @@ def _curate_members(
         size = first_size
         while True:
             filled, best, every = _shortlist(scores[row], base[row], i, moved, run_best, promoted,
-                                      promoted_products, promotion_members, quotas, size,
-                                      size - first_size, pool, values, ranked, cut)  # fmt: skip
+                                             promoted_products, promoted_runs, promotion_members,
+                                             quotas, size, size - first_size, pool, values,
+                                             ranked, cut)  # fmt: skip
             taken, certain = _walk(i, pool, filled, best, scores[row], base[row], promoted,
                                    promotion_members, quotas, cut, groups, maxima, limit_members,
                                    limited, in_group, accepted, n)  # fmt: skip
@@ -288,7 +290,8 @@ HIGHEST_KEY = np.int32(2139095040)  # the key of +inf
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _key(bits):
-    return bits ^ ((bits >> 31) & np.int32(0x7FFFFFFF))
+    # int32 throughout: numba widens integer arithmetic to int64, which halves the lanes.
+    return np.int32(bits ^ ((bits >> np.int32(31)) & np.int32(0x7FFFFFFF)))
 
 
 # No "contract": a fused multiply-add would round boosts differently from numpy.
@@ -367,8 +370,8 @@ def _fill_run_best(moved, run_keys):
 
 
 @numba.njit(cache=True, nogil=True)
-def _shortlist(row, base, i, moved, run_best, promoted, promoted_products, promotion_members,
-               quotas, size, extra, pool, values, ranked, cut):  # fmt: skip
+def _shortlist(row, base, i, moved, run_best, promoted, promoted_products, promoted_runs,
+               promotion_members, quotas, size, extra, pool, values, ranked, cut):  # fmt: skip
     """The best ``size`` candidates and each promotion's best, best first, without repeats.
 
     Returns the shortlist's length, how many of it are the best candidates (the rest are
@@ -380,9 +383,7 @@ def _shortlist(row, base, i, moved, run_best, promoted, promoted_products, promo
     total, runs = len(moved), len(run_best)
     # The size-th best of the runs' bests bounds the size-th best product from below: only
     # products that reach it can make the list, and only runs whose best does hold them.
-    bound = -np.inf
-    if size < runs:
-        bound = np.partition(run_best, runs - size)[runs - size]
+    bound = _kth_best(run_best, size) if size < runs else -np.inf
     found = 0
     for chunk in range(runs):
         if run_best[chunk] < bound or run_best[chunk] == -np.inf:
@@ -399,9 +400,9 @@ def _shortlist(row, base, i, moved, run_best, promoted, promoted_products, promo
         cut[p] = False
         if promotion_members[p, i]:
             want = min(quotas[p] + extra, total)
-            end, cut[p] = _promotion_list(p, i, row, base, moved, promoted, promoted_products,
-                                          want, ranked, first, found, end, every, pool,
-                                          values)  # fmt: skip
+            end, cut[p] = _promotion_list(p, i, row, base, moved, run_best, promoted,
+                                          promoted_products, promoted_runs, want, ranked, first,
+                                          found, end, every, pool, values)  # fmt: skip
     if end > found:  # products only a promotion listed: in order with the rest, once each
         ranked[first:end].sort()
     kept = 0
@@ -414,6 +415,37 @@ def _shortlist(row, base, i, moved, run_best, promoted, promoted_products, promo
     return kept, found - first, every
 
 
+@numba.njit(cache=True, nogil=True)
+def _kth_best(values, k):
+    """The ``k``-th largest of float32 ``values`` (a quickselect on their integer keys)."""
+    keys = np.empty(len(values), dtype=np.int32)
+    bits = values.view(np.int32)
+    for j in range(len(values)):
+        keys[j] = _key(bits[j])
+    target, low, high = len(keys) - k, 0, len(keys) - 1
+    while low < high:
+        x, y, z = keys[low], keys[(low + high) >> 1], keys[high]
+        pivot = max(min(x, y), min(max(x, y), z))  # the median of three
+        i, j = low, high
+        while i <= j:
+            while keys[i] < pivot:
+                i += 1
+            while keys[j] > pivot:
+                j -= 1
+            if i <= j:
+                keys[i], keys[j] = keys[j], keys[i]
+                i += 1
+                j -= 1
+        if target <= j:
+            high = j
+        elif target >= i:
+            low = i
+        else:
+            break
+    keys[0] = _key(keys[target])
+    return keys[:1].view(np.float32)[0]
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
 def _ranked(bits, product):
     """One integer that sorts like the score (float32 ``bits``), then the earlier product."""
@@ -421,8 +453,8 @@ def _ranked(bits, product):
 
 
 @numba.njit(cache=True, nogil=True)
-def _promotion_list(p, i, row, base, moved, promoted, promoted_products, want, ranked, first,
-                    found, end, every, pool, values):  # fmt: skip
+def _promotion_list(p, i, row, base, moved, run_best, promoted, promoted_products, promoted_runs,
+                    want, ranked, first, found, end, every, pool, values):  # fmt: skip
     """Add to ``ranked[found:end]`` the products promotion ``p`` needs beyond the main list.
 
     The promotion may reserve places for its best ``want`` liked products. Those in the main
@@ -439,17 +471,17 @@ def _promotion_list(p, i, row, base, moved, promoted, promoted_products, want, r
     # The best of the rest, kept in pool/values (best first), ties to the earlier product.
     size, filled, low = want - have, 0, np.float32(-np.inf)
     floor = ranked[first]  # the main list's worst: everything below it is new
-    history = promoted_products[p, 0] == -2
-    matching = np.arange(len(moved)) if history else promoted_products[p]
     bits = moved.view(np.int32)
-    for j in matching:  # in catalogue order
-        if j < 0:
-            break
-        value = moved[j]
-        if value <= low or _ranked(bits[j], j) >= floor:
+    for run in range(len(run_best)):  # in catalogue order, past runs with nothing better
+        if run_best[run] <= low:
             continue
-        if row[j] > base and _row(promoted[p], i)[j]:
-            filled, low = _insert(pool, values, 0, size, filled, j, value)
+        for k in range(promoted_runs[p, run], promoted_runs[p, run + 1]):
+            j = promoted_products[p, k]
+            value = moved[j]
+            if value <= low or _ranked(bits[j], j) >= floor:
+                continue
+            if row[j] > base and _row(promoted[p], i)[j]:
+                filled, low = _insert(pool, values, 0, size, filled, j, value)
     for r in range(filled):
         ranked[end] = _ranked(bits[pool[r]], pool[r])
         end += 1
