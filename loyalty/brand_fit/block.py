@@ -99,6 +99,7 @@ def rules_for_block(
     target: str,
     times_bought: sparse.spmatrix | None = None,
     days_since_bought: sparse.spmatrix | None = None,
+    scopes: list[np.ndarray] | None = None,
 ) -> BlockRules:
     """Evaluate the member-scoped and history-scoped parts of the rules for a block.
 
@@ -114,15 +115,18 @@ def rules_for_block(
     times_bought, days_since_bought
         Sparse (m, n) history aligned with the block's rows and the catalogue's order; a product
         not bought has ``times_bought`` 0 and no ``days_since_bought``.
+    scopes
+        The block's rows of :func:`member_scopes`, when they were worked out for many blocks at
+        once; evaluated here otherwise.
     """
     members = members.reset_index(drop=True)
+    scopes = member_scopes(compiled, members) if scopes is None else scopes
     history = _History(compiled, len(members), times_bought, days_since_bought)
     applied = []
-    for compiled_rule in compiled.rules:
+    for compiled_rule, in_scope in zip(compiled.rules, scopes, strict=True):
         rule = compiled_rule.rule
         if channel not in rule.channels or target not in rule.applies_to:
             continue
-        in_scope = np.broadcast_to(evaluate(rule.members, member_leaf(members)), (len(members),))
         if in_scope.any():
             applied.append((compiled_rule, in_scope.copy(), history.products(compiled_rule)))
     masks = segment_masks(compiled.catalogue.sold_in(channel), len(members), target, applied)
@@ -142,6 +146,13 @@ def rules_for_block(
         ),
         applied=tuple(Applied(c.rule, who, what) for c, who, what in applied),
     )
+
+
+def member_scopes(compiled: CompiledRules, members: pd.DataFrame) -> list[np.ndarray]:
+    """Per rule of ``compiled``, which of ``members`` (a bool array) its ``members`` selects."""
+    leaf = member_leaf(members.reset_index(drop=True))
+    size = (len(members),)
+    return [np.broadcast_to(evaluate(c.rule.members, leaf), size) for c in compiled.rules]
 
 
 def member_leaf(members: pd.DataFrame):

@@ -132,8 +132,14 @@ def _segments(scopes: list[np.ndarray], size: int) -> tuple[np.ndarray, np.ndarr
     """The distinct combinations of rules in scope (keys) and each member's combination."""
     if not scopes:
         return np.zeros((1, 0), dtype=bool), np.zeros(size, dtype=np.int64)
-    keys, segment = np.unique(np.stack(scopes, axis=1), axis=0, return_inverse=True)
-    return keys, segment.reshape(-1)
+    stacked = np.stack(scopes, axis=1)
+    if stacked.shape[1] > 62:
+        keys, segment = np.unique(stacked, axis=0, return_inverse=True)
+        return keys, segment.reshape(-1)
+    # Each combination as the bits of one integer: much faster than unique rows.
+    codes = stacked @ (np.int64(1) << np.arange(stacked.shape[1], dtype=np.int64))
+    _, first, segment = np.unique(codes, return_index=True, return_inverse=True)
+    return stacked[first], segment.reshape(-1)
 
 
 def _empty(rows: int, sold_in: np.ndarray, items: list) -> dict:

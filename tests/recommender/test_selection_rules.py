@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loyalty.brand_fit.compile import compile_rules
 from loyalty.brand_fit.validation import validate_rules
+from recommender.curation import base_rate
 from recommender.selection import recommend, recommend_with_changes
 
 TODAY = date(2024, 3, 25)  # the day after the checkerboard's last week
@@ -204,3 +206,20 @@ def test_compiled_kernels_made_before_serving_are_the_ones_selections_use(model,
     assert len(_select(model, products, members, rules)) > 0
     # No new compilation: a request after `loyalty serve` starts never waits for one.
     assert [len(kernel.signatures) for kernel in kernels] == compiled
+
+
+def test_the_affinity_base_rate_is_the_log_odds_of_the_mean_purchase_chance():
+    rng = np.random.default_rng(3)
+    scores = rng.normal(-6.0, 3.0, size=(6, 5000)).astype(np.float32)
+    scores[1, ::3] = -np.inf  # not candidates: left out of the mean
+    scores[2, :] = -np.inf  # no candidate at all
+    scores[3, :10] = 40.0  # sure purchases among unlikely ones
+
+    expected = []
+    for row in scores.astype(np.float64):
+        finite = row[np.isfinite(row)]
+        mean = np.clip(
+            np.mean(1.0 / (1.0 + np.exp(-finite))) if len(finite) else 0.0, 1e-9, 1 - 1e-9
+        )
+        expected.append(np.log(mean / (1.0 - mean)))
+    np.testing.assert_allclose(base_rate(scores), expected, atol=1e-3)
