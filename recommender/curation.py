@@ -8,8 +8,7 @@ them, as of the selection's day) and evaluates the rules once; the block's score
 curated a few rows at a time by ``loyalty.brand_fit.curate``.
 
 Affinity (``promote``): a member likes a product when its score is above the member's base
-rate, the ``logit`` of the member's mean purchase chance over every candidate product: the
-member is more likely to buy it than an average product of the catalogue.
+rate (``loyalty.brand_fit.affinity``).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-import numba
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -157,7 +155,7 @@ class BlockCuration:
             n,
             first=first,
             explain_rules=explaining,
-            affinity_base=base_rate(scores) if self.curator.rules.promotions else None,
+            liked_above_base_rate=bool(self.curator.rules.promotions),
         )
         if explaining:
             fit.changes.append(_changes(self.member_ids, curation.explanations))
@@ -254,54 +252,6 @@ def member_stages(model, member_ids, as_of=None, journey=DEFAULT_THRESHOLDS) -> 
     return journey_stages(*member_rhythm(model, member_ids).values(), model.now_day(as_of), journey)
 
 
-def base_rate(scores: np.ndarray) -> np.ndarray:
-    """Each member's log-odds of buying an average candidate product (``-inf``: no candidate)."""
-    return _base_rate(np.ascontiguousarray(scores, dtype=np.float32))
-
-
-# Fast maths that still knows infinities (scores hold -inf); numpy's error model drops the
-# zero-division checks that would keep the loops from vectorising.
-@numba.njit(
-    cache=True,
-    nogil=True,
-    error_model="numpy",
-    fastmath={"reassoc", "contract", "arcp", "nsz", "afn"},
-)
-def _base_rate(scores):
-    # 1 / (1 + e^-s) in float32 with e^-s = 2^k * 2^f: 2^k built from its bits, 2^f from a
-    # cubic (relative error ~1.2e-4). Written so the loops vectorise; -inf gives ~1e-38.
-    m, total = scores.shape
-    base = np.empty(m, dtype=np.float32)
-    fraction = np.empty(total, dtype=np.float32)
-    bits = np.empty(total, dtype=np.int32)
-    whole = bits.view(np.float32)
-    for i in range(m):
-        row = scores[i]
-        row_bits = row.view(np.int32)
-        count = np.int32(0)
-        for j in range(total):  # finite: the exponent bits are not all set
-            count += np.int32((row_bits[j] & np.int32(0x7F800000)) != np.int32(0x7F800000))
-        for j in range(total):
-            t = -row[j] * np.float32(1.4426950408889634)
-            t = np.float32(-126.0) if t < np.float32(-126.0) else t
-            t = np.float32(126.0) if t > np.float32(126.0) else t
-            # The floor, in float32: integer arithmetic here would widen to int64 and stop
-            # the loop vectorising.
-            k = np.float32(np.int32(t))
-            k = k - np.float32(1.0) if t < k else k
-            f = t - k
-            poly = np.float32(0.2263502) + f * np.float32(0.0780236)
-            poly = np.float32(0.6955785) + f * poly
-            bits[j] = np.int32(k + np.float32(127.0)) << np.int32(23)
-            fraction[j] = np.float32(1.0) + f * poly
-        chance = np.float32(0.0)
-        for j in range(total):
-            chance += np.float32(1.0) / (np.float32(1.0) + whole[j] * fraction[j])
-        mean = min(max(chance / max(count, 1), 1e-9), 1 - 1e-9)
-        base[i] = np.log(mean / (1 - mean))
-    return base
-
-
 def _changes(member_ids: np.ndarray, explanations) -> pd.DataFrame:
     records = [
         (member_id, e.product_id, e.rule_id, e.action)
@@ -390,6 +340,6 @@ def compile_kernels() -> None:
         compiled, pd.DataFrame({"member_id": ["m"]}), CHANNELS[0], "selection", bought, bought
     )
     scores = np.zeros((1, 3), np.float32)
-    Curator(block).curate(scores, 2, affinity_base=base_rate(scores))
+    Curator(block).curate(scores, 2, liked_above_base_rate=True)
     add_gathered(scores, np.zeros((1, 1), np.float32), np.zeros(3, np.int64))
     add_item_to_item(scores, bought, np.zeros(1, np.int64), sparse.identity(3, format="csr"), 1.0)

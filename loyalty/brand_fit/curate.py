@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from loyalty.brand_fit.affinity import base_rate
 from loyalty.brand_fit.block import BlockRules
 from loyalty.brand_fit.explain import Explanation, explain
 from loyalty.brand_fit.selection import kernel_rules, pick
@@ -63,6 +64,7 @@ class Curator:
         first: int = 0,
         explain_rules: bool = False,
         affinity_base: np.ndarray | None = None,
+        liked_above_base_rate: bool = False,
     ) -> Curation:
         """Select up to ``n`` products for the block's members ``first`` to ``first + m``.
 
@@ -79,6 +81,9 @@ class Curator:
             a whole block; this part loops over members).
         affinity_base
             (m,) scores above which a member likes a product (``promote``); 0 when not given.
+        liked_above_base_rate
+            Instead, members like the products above their own base rate
+            (:mod:`loyalty.brand_fit.affinity`).
 
         Returns
         -------
@@ -87,11 +92,13 @@ class Curator:
             (float32, the moved scores, ``-inf`` on padding) and ``explanations`` (or ``None``).
         """
         size = SHORTLIST_FACTOR * n + SHORTLIST_EXTRA
-        chosen = pick(scores, self.kernel, n, size, affinity_base, first)
+        chosen = pick(scores, self.kernel, n, size, affinity_base, first, liked_above_base_rate)
         explanations = None
         if explain_rules:
             if first or len(scores) != len(self.kernel.masks.segment):
                 raise ValueError("explanations are made for a whole block at once")
+            if liked_above_base_rate:
+                affinity_base = base_rate(scores)
             liked = scores if affinity_base is None else scores - affinity_base[:, None]
             candidate = np.isfinite(scores) & self.rules.allowed()
             explanations = explain(liked, candidate, chosen, self.rules, n)

@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from loyalty.brand_fit.affinity import row_base_rate
 from loyalty.brand_fit.block import BlockRules
 
 # Shortlists are found run by run: runs of this many products whose best is too low are skipped.
@@ -131,11 +132,21 @@ def _candidate_masks(masks, block: int, total: int) -> CandidateMasks:
     )
 
 
-def pick(scores: np.ndarray, rules: KernelRules, n: int, size: int, base=None, first=0) -> Pick:
+def pick(
+    scores: np.ndarray,
+    rules: KernelRules,
+    n: int,
+    size: int,
+    base=None,
+    first=0,
+    own_rate: bool = False,
+) -> Pick:
     """Select up to ``n`` products per member from ``scores`` (m, products) under ``rules``.
 
     ``size`` is the first shortlist's length. ``base`` (m,) is each member's affinity line:
     a product counts as liked (for ``promote``) when its score is above it; 0 by default.
+    With ``own_rate``, it is the member's base rate (:mod:`loyalty.brand_fit.affinity`),
+    worked out here while the row is in the processor's cache.
     The rows of ``scores`` are the block's members ``first`` to ``first + m``: a block's
     rules are stacked once, its scores can come a few rows at a time.
     """
@@ -148,6 +159,7 @@ def pick(scores: np.ndarray, rules: KernelRules, n: int, size: int, base=None, f
     _curate_members(
         np.ascontiguousarray(scores, dtype=np.float32),
         np.zeros(m, np.float32) if base is None else np.asarray(base, np.float32),
+        own_rate,
         first,
         rules.masks,
         *rules[1:5],
@@ -207,6 +219,7 @@ def _per_member(masks: list, m: int, total: int) -> np.ndarray:
 def _curate_members(
     scores,
     base,
+    own_rate,
     first,
     masks,
     promoted,
@@ -239,16 +252,20 @@ def _curate_members(
     accepted = np.zeros(width, dtype=np.int8)  # how: see _walk
     marked = np.zeros(total, dtype=np.bool_)
     in_group = np.zeros((len(maxima), group_start.shape[1] - 1), dtype=np.int32)
+    rate_bits, rate_fraction = np.empty(total, dtype=np.int32), np.empty(total, dtype=np.float32)
     for row in range(m):
         i = first + row  # the member's row in the block's rules
+        liked_above = base[row]
+        if own_rate and promotion_members[:, i].any():
+            liked_above = row_base_rate(scores[row], rate_bits, rate_fraction)
         _candidates(scores[row], i, masks, moved, run_keys, spread_bits)
         size = first_size
         while True:
-            filled, best, every = _shortlist(scores[row], base[row], i, moved, run_best, promoted,
+            filled, best, every = _shortlist(scores[row], liked_above, i, moved, run_best, promoted,
                                              promoted_products, promoted_runs, promotion_members,
                                              quotas, size, size - first_size, pool, values,
                                              ranked, cut)  # fmt: skip
-            taken, certain = _walk(i, pool, filled, best, scores[row], base[row], promoted,
+            taken, certain = _walk(i, pool, filled, best, scores[row], liked_above, promoted,
                                    promotion_members, quotas, cut, groups, maxima, limit_members,
                                    limited, in_group, accepted, n)  # fmt: skip
             short = certain < REST

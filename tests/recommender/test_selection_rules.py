@@ -9,9 +9,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from loyalty.brand_fit.affinity import base_rate
 from loyalty.brand_fit.compile import compile_rules
 from loyalty.brand_fit.validation import validate_rules
-from recommender.curation import base_rate
 from recommender.selection import recommend, recommend_with_changes
 
 TODAY = date(2024, 3, 25)  # the day after the checkerboard's last week
@@ -190,10 +190,10 @@ def test_promote_reserves_places_for_liked_matching_products(model, products, me
 
 
 def test_compiled_kernels_made_before_serving_are_the_ones_selections_use(model, products, members):
-    from loyalty.brand_fit import selection
+    from loyalty.brand_fit import affinity, selection
     from recommender import curation, dense
 
-    kernels = [selection._curate_members, curation._base_rate]
+    kernels = [selection._curate_members, affinity.row_base_rate]
     kernels += [dense._add_gathered, dense._item_to_item_sums, dense._add_at]
     curation.compile_kernels()
     compiled = [len(kernel.signatures) for kernel in kernels]

@@ -1,0 +1,56 @@
+"""Affinity (``promote``): which products a member likes.
+
+A member likes a product when its score is above the member's base rate: the ``logit`` of the
+member's mean purchase chance over every candidate product. The member is more likely to buy
+it than an average product of the catalogue.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+def base_rate(scores: np.ndarray) -> np.ndarray:
+    """Each member's log-odds of buying an average candidate product (``-inf``: no candidate)."""
+    scores = np.ascontiguousarray(scores, dtype=np.float32)
+    bits = np.empty(scores.shape[1], dtype=np.int32)
+    fraction = np.empty(scores.shape[1], dtype=np.float32)
+    return np.array([row_base_rate(row, bits, fraction) for row in scores], dtype=np.float32)
+
+
+# Fast maths that still knows infinities (scores hold -inf); numpy's error model drops the
+# zero-division checks that would keep the loops from vectorising.
+@numba.njit(
+    cache=True,
+    nogil=True,
+    error_model="numpy",
+    fastmath={"reassoc", "contract", "arcp", "nsz", "afn"},
+)
+def row_base_rate(row, bits, fraction):
+    """The base rate of one row of scores; ``bits`` and ``fraction`` are scratch, as long."""
+    # 1 / (1 + e^-s) in float32 with e^-s = 2^k * 2^f: 2^k built from its bits, 2^f from a
+    # cubic (relative error ~1.2e-4). Written so the loops vectorise; -inf gives ~1e-38.
+    whole = bits.view(np.float32)
+    row_bits = row.view(np.int32)
+    count = np.int32(0)
+    for j in range(len(row)):  # finite: the exponent bits are not all set
+        count += np.int32((row_bits[j] & np.int32(0x7F800000)) != np.int32(0x7F800000))
+    for j in range(len(row)):
+        t = -row[j] * np.float32(1.4426950408889634)
+        t = np.float32(-126.0) if t < np.float32(-126.0) else t
+        t = np.float32(126.0) if t > np.float32(126.0) else t
+        # The floor, in float32: integer arithmetic here would widen to int64 and stop
+        # the loop vectorising.
+        k = np.float32(np.int32(t))
+        k = k - np.float32(1.0) if t < k else k
+        f = t - k
+        poly = np.float32(0.2263502) + f * np.float32(0.0780236)
+        poly = np.float32(0.6955785) + f * poly
+        bits[j] = np.int32(k + np.float32(127.0)) << np.int32(23)
+        fraction[j] = np.float32(1.0) + f * poly
+    chance = np.float32(0.0)
+    for j in range(len(row)):
+        chance += np.float32(1.0) / (np.float32(1.0) + whole[j] * fraction[j])
+    mean = min(max(chance / max(count, 1), 1e-9), 1 - 1e-9)
+    return np.float32(np.log(mean / (1 - mean)))
