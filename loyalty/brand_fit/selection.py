@@ -32,6 +32,9 @@ from loyalty.brand_fit.block import BlockRules
 # Shortlists are found run by run: runs of this many products whose best is too low are skipped.
 CHUNK = 64
 REST = 127  # how a product taken after every promotion is marked (see _walk)
+# A filled group of at least this many products leaves the candidates in one pass over the
+# catalogue, which is cheaper than setting its products one by one.
+LARGE_GROUP = 1024
 
 
 class Pick(NamedTuple):
@@ -77,6 +80,8 @@ class KernelRules(NamedTuple):
     limited: np.ndarray
     products_by_group: np.ndarray
     group_start: np.ndarray
+    large_group: np.ndarray
+    large_group_penalty: np.ndarray
 
 
 def kernel_rules(rules: BlockRules) -> KernelRules:
@@ -90,6 +95,7 @@ def kernel_rules(rules: BlockRules) -> KernelRules:
     groups = _stack([x.groups for x in limits], (0, total), np.int64)
     products_by_group = _stack([x.group_order for x in limits], (0, total), np.int64)
     group_start = _group_starts(groups)
+    limited = _per_member([x.products for x in limits], block, total)
     return KernelRules(
         _candidate_masks(masks, block, total),
         _per_member([x.products for x in promotions], block, total),
@@ -99,9 +105,10 @@ def kernel_rules(rules: BlockRules) -> KernelRules:
         groups,
         np.array([x.max for x in limits], dtype=np.int64),
         _stack([x.members for x in limits], (0, block), bool),
-        _per_member([x.products for x in limits], block, total),
+        limited,
         products_by_group,
         group_start,
+        *_large_groups(groups, group_start, limited),
     )
 
 
@@ -195,6 +202,21 @@ def _group_starts(groups: np.ndarray) -> np.ndarray:
     return starts
 
 
+def _large_groups(groups, group_start, limited) -> tuple[np.ndarray, np.ndarray]:
+    """Per limit and group, its row of penalties (-1: none), and the penalties that take the
+    groups of at least ``LARGE_GROUP`` products out: -inf on their products, 0 elsewhere (for
+    limits whose products are the same for every member)."""
+    index = np.full((len(groups), group_start.shape[1] - 1), -1, dtype=np.int64)
+    penalties = []
+    for x, codes in enumerate(groups):
+        if limited.shape[1] != 1:
+            continue
+        for code in np.flatnonzero(np.diff(group_start[x]) >= LARGE_GROUP):
+            index[x, code] = len(penalties)
+            penalties.append(np.where((codes == code) & limited[x, 0], -np.inf, 0.0))
+    return index, _stack(penalties, (0, groups.shape[1]), np.float32)
+
+
 def _or_empty(array, empty):
     return empty if array is None else np.ascontiguousarray(array)
 
@@ -233,6 +255,8 @@ def _curate_members(
     limited,
     products_by_group,
     group_start,
+    large_group,
+    large_group_penalty,
     first_size,
     out_products,
     out_scores,
@@ -275,9 +299,10 @@ def _curate_members(
             # The products of every group filled by certain picks can never be taken: they
             # leave the candidates and the same length is tried again. Only when that frees
             # nothing does the shortlist grow.
-            dropped = _drop_full_groups(i, moved, pool, filled, accepted, certain, marked,
+            dropped = _drop_full_groups(i, moved, pool, values, filled, accepted, certain, marked,
                                         groups, maxima, limit_members, limited, in_group,
-                                        products_by_group, group_start)  # fmt: skip
+                                        products_by_group, group_start, large_group,
+                                        large_group_penalty)  # fmt: skip
             if dropped:
                 _fill_run_best(moved, run_keys)
             else:
@@ -581,9 +606,9 @@ def _reset_groups(i, pool, filled, accepted, groups, limit_members, limited, in_
 
 
 @numba.njit(cache=True, nogil=True)
-def _drop_full_groups(i, moved, pool, filled, accepted, certain, marked, groups, maxima,
-                      limit_members, limited, in_group, products_by_group,
-                      group_start):  # fmt: skip
+def _drop_full_groups(i, moved, pool, values, filled, accepted, certain, marked, groups, maxima,
+                      limit_members, limited, in_group, products_by_group, group_start,
+                      large_group, large_group_penalty):  # fmt: skip
     """Take the products of groups the ``certain`` picks filled, but the accepted ones, out
     of the candidates. Returns how many were taken out.
     """
@@ -594,7 +619,7 @@ def _drop_full_groups(i, moved, pool, filled, accepted, certain, marked, groups,
                 _accept(i, pool[r], groups, limit_members, limited, in_group)
     for r in range(filled):
         marked[pool[r]] = accepted[r] != 0
-    dropped = 0
+    dropped, whole = 0, False
     for r in range(filled):
         if not 0 < accepted[r] <= certain:
             continue
@@ -603,6 +628,10 @@ def _drop_full_groups(i, moved, pool, filled, accepted, certain, marked, groups,
             if code < 0 or in_group[x, code] < maxima[x]:
                 continue
             in_group[x, code] = -1  # dropped: not again for the next product of the group
+            if large_group[x, code] >= 0:
+                dropped += _add_penalty(moved, large_group_penalty[large_group[x, code]])
+                whole = True
+                continue
             for k in range(group_start[x, code], group_start[x, code + 1]):
                 j = products_by_group[x, k]
                 if moved[j] > -np.inf and _row(limited[x], i)[j] and not marked[j]:
@@ -610,6 +639,20 @@ def _drop_full_groups(i, moved, pool, filled, accepted, certain, marked, groups,
                     dropped += 1
     for r in range(filled):
         marked[pool[r]] = False
+        if whole and accepted[r] and moved[pool[r]] == -np.inf:  # taken out with its group
+            moved[pool[r]] = values[r]
+            dropped -= 1
+    return dropped
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_penalty(moved, penalty):
+    """Take the candidates where ``penalty`` is -inf out; return how many."""
+    # An addition, not a conditional store: this processor's masked stores are slow.
+    dropped = np.int32(0)
+    for j in range(len(moved)):
+        dropped = np.int32(dropped + np.int32((penalty[j] < 0) & (moved[j] > -np.inf)))
+        moved[j] += penalty[j]
     return dropped
 
 

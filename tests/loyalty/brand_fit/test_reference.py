@@ -1,6 +1,7 @@
 """The compiled curation against a plain Python reference of the rules, on catalogues of a few
 hundred products and members with a purchase history. The kernel's first shortlist is drawn
-short too, so that its bounds, retries and growth are all exercised on small catalogues.
+short too, so that its bounds, retries and growth are all exercised on small catalogues, and
+so is the size from which a filled group is taken out in one pass over the catalogue.
 
 The reference follows ``loyalty.brand_fit.curate``'s documented order one product at a time:
 masks and boosts, each promotion's places best first, then the rest, every limit kept.
@@ -8,12 +9,16 @@ masks and boosts, each promotion's places best first, then the rest, every limit
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
+from loyalty.brand_fit import selection
 from loyalty.brand_fit.block import rules_for_block
 from loyalty.brand_fit.compile import compile_rules
 from loyalty.brand_fit.curate import SHORTLIST_EXTRA, SHORTLIST_FACTOR
@@ -94,14 +99,16 @@ def rule(draw):
 
 
 @CHECKED
-@given(cases(), st.sampled_from([1, 2, 5, None]))
-def test_the_kernel_selects_what_the_reference_selects(case, shortlist):
+@given(cases(), st.sampled_from([1, 2, 5, None]), st.sampled_from([1, 8, None]))
+def test_the_kernel_selects_what_the_reference_selects(case, shortlist, large_group):
     products, members, scores, times, days, rules, base, n = case
     compiled = compile_rules(validate_rules(rules), products, TODAY)
     history = sparse.csr_matrix(times), sparse.csr_matrix(days)
     block = rules_for_block(compiled, members, "store", "selection", *history)
     size = shortlist or SHORTLIST_FACTOR * n + SHORTLIST_EXTRA  # None: as curate() does
-    result = pick(scores, kernel_rules(block), n, size, base)
+    with mock.patch.object(selection, "LARGE_GROUP", large_group or selection.LARGE_GROUP):
+        kernel = kernel_rules(block)
+    result = pick(scores, kernel, n, size, base)
     for row in range(len(members)):
         expected = reference(compiled, block, products, scores[row], times[row], days[row], row)
         selected = result.products[row]
@@ -204,3 +211,20 @@ def test_a_promotion_short_of_places_looks_past_the_groups_the_rest_fills():
     # The promotion's two places: the best organic product of B, and the one of A.
     assert products["product_id"][result.products[0]].tolist() == ["P15", "P16", "P1", "P14"]
     assert result.products[0].tolist() == expected(0.0, n)
+
+
+@pytest.mark.parametrize("large_group", [1, 1024])
+def test_a_filled_brand_leaves_the_candidates_but_keeps_its_picks(large_group):
+    # Forty products of brand A above everything else, one of each other brand below them.
+    brands = ["A"] * 40 + [f"B{i}" for i in range(40)]
+    products = pd.DataFrame(
+        {"product_id": [f"P{i}" for i in range(80)], "brand": brands, "category": "Food"}
+    )
+    rules = [{"name": "Two per brand", "effect": "limit", "per": "brand", "max": 2}]
+    compiled = compile_rules(validate_rules(rules), products, TODAY)
+    block = rules_for_block(compiled, pd.DataFrame({"member_id": ["M"]}), "store", "selection")
+    scores = np.array([np.linspace(10.0, 1.0, 80)], np.float32)
+    with mock.patch.object(selection, "LARGE_GROUP", large_group):  # one pass, or one by one
+        kernel = kernel_rules(block)
+    result = pick(scores, kernel, 6, 4)
+    assert result.products[0].tolist() == [0, 1, 40, 41, 42, 43]
