@@ -193,12 +193,13 @@ class _AnyChannel:
 
     def __init__(self, catalogue):
         self._catalogue = catalogue
+        self._sold = np.logical_or.reduce([catalogue.sold_in(c) for c in CHANNELS])
 
     def __getattr__(self, name):
         return getattr(self._catalogue, name)
 
     def sold_in(self, channel: str) -> np.ndarray:
-        return np.logical_or.reduce([self._catalogue.sold_in(c) for c in CHANNELS])
+        return self._sold
 
 
 def member_fields(

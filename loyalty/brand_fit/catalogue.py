@@ -41,6 +41,7 @@ class ProductColumns:
         }
         self._frame = products
         self._attributes: pd.DataFrame | None = None
+        self._sold: dict[str, np.ndarray] = {}
         active = products.get("active")
         self.active = (
             np.ones(self.size, bool) if active is None else active.fillna(False).to_numpy(bool)
@@ -79,9 +80,12 @@ class ProductColumns:
         return field_kind(name, PRODUCT_FIELDS) or ANY
 
     def sold_in(self, channel: str) -> np.ndarray:
-        """Active products the channel sells."""
-        listed = self.columns["channels"].str.contains(f";{channel};", regex=False)
-        return self.active & listed.to_numpy(dtype=bool)
+        """Active products the channel sells (read-only: kept for the next block)."""
+        if channel not in self._sold:
+            listed = self.columns["channels"].str.contains(f";{channel};", regex=False)
+            self._sold[channel] = self.active & listed.to_numpy(dtype=bool)
+            self._sold[channel].flags.writeable = False
+        return self._sold[channel]
 
     def _attribute_frame(self) -> pd.DataFrame:
         # Built once, from the list of dicts in one pandas call rather than a loop per product.
