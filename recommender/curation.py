@@ -28,6 +28,7 @@ from loyalty.formats import CHANNELS
 from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds, journey_stages
 from recommender.dense import add_gathered, add_item_to_item
 from recommender.kept import kept, members_by_id
+from recommender.ranking import top_k
 from recommender.training import ragged_positions
 
 MEMBER_COLUMNS = ("tier", "home_store", "attributes")
@@ -344,3 +345,4 @@ def compile_kernels() -> None:
     Curator(block).curate(scores, 2, liked_above_base_rate=True)
     add_gathered(scores, np.zeros((1, 1), np.float32), np.zeros(3, np.int64))
     add_item_to_item(scores, bought, np.zeros(1, np.int64), sparse.identity(3, format="csr"), 1.0)
+    top_k(scores, 2)

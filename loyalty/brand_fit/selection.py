@@ -28,9 +28,18 @@ import numpy as np
 
 from loyalty.brand_fit.affinity import row_base_rate
 from loyalty.brand_fit.block import BlockRules
+from loyalty.brand_fit.runs import (
+    CHUNK,
+    HIGHEST_KEY,
+    LOWEST_KEY,
+    NEG_INF_BITS,
+    POS_INF_BITS,
+    fill_run_best,
+    kth_best,
+    order_key,
+    rank_key,
+)
 
-# Shortlists are found run by run: runs of this many products whose best is too low are skipped.
-CHUNK = 64
 REST = 127  # how a product taken after every promotion is marked (see _walk)
 # A filled group of at least this many products leaves the candidates in one pass over the
 # catalogue, which is cheaper than setting its products one by one.
@@ -304,7 +313,7 @@ def _curate_members(
                                         products_by_group, group_start, large_group,
                                         large_group_penalty)  # fmt: skip
             if dropped:
-                _fill_run_best(moved, run_keys)
+                fill_run_best(moved, run_keys)
             else:
                 size = min(total, size * 4)
             _reset_groups(i, pool, filled, accepted, groups, limit_members, limited, in_group)
@@ -320,20 +329,6 @@ def _curate_members(
 @numba.njit(cache=True, nogil=True, inline="always")
 def _row(masks, i):
     return masks[0] if masks.shape[0] == 1 else masks[i]
-
-
-# Float32 maxima and minima are taken on integer keys: LLVM vectorises integer reductions but
-# not float ones. ``_key`` maps a float's bits to an integer of the same order (and back).
-NEG_INF_BITS = np.int32(-8388608)  # the bits of float32 -inf
-POS_INF_BITS = np.int32(2139095040)  # and of +inf
-LOWEST_KEY = np.int32(-2139095041)  # the key of -inf
-HIGHEST_KEY = np.int32(2139095040)  # the key of +inf
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _key(bits):
-    # int32 throughout: numba widens integer arithmetic to int64, which halves the lanes.
-    return np.int32(bits ^ ((bits >> np.int32(31)) & np.int32(0x7FFFFFFF)))
 
 
 # No "contract": a fused multiply-add would round boosts differently from numpy.
@@ -364,11 +359,11 @@ def _candidates(row, i, masks, moved, run_keys, spread_bits):
     high, low = LOWEST_KEY, HIGHEST_KEY
     if by_segment or by_own:
         for j in range(total):
-            key = _key(out[j])
+            key = order_key(out[j])
             high = max(high, key)
             low = min(low, key if key != LOWEST_KEY else HIGHEST_KEY)
     if high != LOWEST_KEY:  # boosts, and candidates to boost
-        spread_bits[0], spread_bits[1] = _key(high), _key(low)
+        spread_bits[0], spread_bits[1] = order_key(high), order_key(low)
         high_value, low_value = spread_bits.view(np.float32)[0], spread_bits.view(np.float32)[1]
         scale = max(abs(high_value), abs(low_value))
         # A little more than the spread, so that strength 1 wins ties against the best product.
@@ -389,26 +384,7 @@ def _candidates(row, i, masks, moved, run_keys, spread_bits):
                 if by_segment:
                     boost = masks.boost_by_segment[seg, j] + boost
                 moved[j] = row[j] + boost * spread
-    _fill_run_best(moved, run_keys)
-
-
-@numba.njit(cache=True, nogil=True)
-def _fill_run_best(moved, run_keys):
-    """The best of each run of ``CHUNK`` products of ``moved``, into ``run_keys``: as float32
-    bits, so that ``run_keys.view(np.float32)`` holds the values."""
-    bits = moved.view(np.int32)
-    full = len(moved) // CHUNK
-    for chunk in range(full):
-        start = chunk * CHUNK
-        best = LOWEST_KEY
-        for k in range(CHUNK):
-            best = max(best, _key(bits[start + k]))
-        run_keys[chunk] = _key(best)
-    if full < len(run_keys):
-        best = LOWEST_KEY
-        for j in range(full * CHUNK, len(moved)):
-            best = max(best, _key(bits[j]))
-        run_keys[full] = _key(best)
+    fill_run_best(moved, run_keys)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -425,14 +401,14 @@ def _shortlist(row, base, i, moved, run_best, promoted, promoted_products, promo
     total, runs = len(moved), len(run_best)
     # The size-th best of the runs' bests bounds the size-th best product from below: only
     # products that reach it can make the list, and only runs whose best does hold them.
-    bound = _kth_best(run_best, size) if size < runs else -np.inf
+    bound = kth_best(run_best, size) if size < runs else -np.inf
     found = 0
     for chunk in range(runs):
         if run_best[chunk] < bound or run_best[chunk] == -np.inf:
             continue
         for j in range(chunk * CHUNK, min(chunk * CHUNK + CHUNK, total)):
             if moved[j] >= bound and moved[j] > -np.inf:
-                ranked[found] = _ranked(bits[j], j)
+                ranked[found] = rank_key(bits[j], j)
                 found += 1
     ranked[:found].sort()
     first = max(found - size, 0)  # ranked[first:found] is the list, worst first
@@ -455,43 +431,6 @@ def _shortlist(row, base, i, moved, run_best, promoted, promoted_products, promo
         values[kept] = moved[pool[kept]]
         kept += 1
     return kept, found - first, every
-
-
-@numba.njit(cache=True, nogil=True)
-def _kth_best(values, k):
-    """The ``k``-th largest of float32 ``values`` (a quickselect on their integer keys)."""
-    keys = np.empty(len(values), dtype=np.int32)
-    bits = values.view(np.int32)
-    for j in range(len(values)):
-        keys[j] = _key(bits[j])
-    target, low, high = len(keys) - k, 0, len(keys) - 1
-    while low < high:
-        x, y, z = keys[low], keys[(low + high) >> 1], keys[high]
-        pivot = max(min(x, y), min(max(x, y), z))  # the median of three
-        i, j = low, high
-        while i <= j:
-            while keys[i] < pivot:
-                i += 1
-            while keys[j] > pivot:
-                j -= 1
-            if i <= j:
-                keys[i], keys[j] = keys[j], keys[i]
-                i += 1
-                j -= 1
-        if target <= j:
-            high = j
-        elif target >= i:
-            low = i
-        else:
-            break
-    keys[0] = _key(keys[target])
-    return keys[:1].view(np.float32)[0]
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _ranked(bits, product):
-    """One integer that sorts like the score (float32 ``bits``), then the earlier product."""
-    return (np.int64(_key(bits)) << 32) | (np.int64(0x7FFFFFFF) - product)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -520,12 +459,12 @@ def _promotion_list(p, i, row, base, moved, run_best, promoted, promoted_product
         for k in range(promoted_runs[p, run], promoted_runs[p, run + 1]):
             j = promoted_products[p, k]
             value = moved[j]
-            if value <= low or _ranked(bits[j], j) >= floor:
+            if value <= low or rank_key(bits[j], j) >= floor:
                 continue
             if row[j] > base and _row(promoted[p], i)[j]:
                 filled, low = _insert(pool, values, 0, size, filled, j, value)
     for r in range(filled):
-        ranked[end] = _ranked(bits[pool[r]], pool[r])
+        ranked[end] = rank_key(bits[pool[r]], pool[r])
         end += 1
     return end, filled == size
 

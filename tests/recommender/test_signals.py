@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 
+from recommender.dense import log1p_positive
 from recommender.features import (
     HABIT_FEATURES,
     ProductProfile,
@@ -11,6 +12,7 @@ from recommender.features import (
 )
 from recommender.habits import Habits
 from recommender.model import SelectionModel
+from recommender.training import Signals
 
 
 def events(pairs):
@@ -50,3 +52,25 @@ def test_models_saved_before_the_new_signals_still_load(model):
     loaded = SelectionModel.from_arrays(arrays, model.get_params())
     scores = loaded.scores(np.arange(3))
     assert np.isfinite(scores).all()
+
+
+def test_discovery_scores_blend_the_discovery_signals_of_every_product(model):
+    rows = np.arange(model.dataset_.shape[0])
+    pairs_rows = np.repeat(rows, model.dataset_.shape[1])
+    pairs_cols = np.tile(np.arange(model.dataset_.shape[1]), len(rows))
+    signals = Signals(
+        model.habits_, model.user_factors_, model.item_factors_, model.profile_, model.similarity_
+    )
+    features = signals.discovery_features(pairs_rows, pairs_cols)
+    assert (features[:, -1] > 0).any() and model.discovery_weights_[-1] != 0  # item-to-item counts
+    expected = features @ model.discovery_weights_ + model.discovery_intercept_
+    scores = model.discovery_scores(rows)
+    np.testing.assert_allclose(scores.ravel(), expected, rtol=0, atol=1e-5)
+
+
+def test_the_compiled_log1p_is_numpys_within_float32_spacing():
+    values = np.r_[10.0 ** np.linspace(-9, 3, 100_001), 0.0, -1.0, 1e-30].astype(np.float32)
+    found = values.copy()
+    log1p_positive(found, np.empty(len(values), np.int32))
+    expected = np.log1p(np.maximum(values, 0).astype(np.float64))
+    assert np.abs(found - expected).max() < 3e-7

@@ -1,0 +1,83 @@
+"""Float32 scores as integer keys that sort the same way, and the best of each run of products.
+
+The curation kernel (:mod:`loyalty.brand_fit.selection`) and the plain top-n
+(:func:`recommender.ranking.top_k`) both find a row's best products the same way: the best
+score of each run of ``CHUNK`` products, the k-th best of those as a bound, and only the runs
+that reach it looked into.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+CHUNK = 64
+
+# Float32 maxima and minima are taken on integer keys: LLVM vectorises integer reductions but
+# not float ones. ``order_key`` maps a float's bits to an integer of the same order (and back).
+NEG_INF_BITS = np.int32(-8388608)  # the bits of float32 -inf
+POS_INF_BITS = np.int32(2139095040)  # and of +inf
+LOWEST_KEY = np.int32(-2139095041)  # the key of -inf
+HIGHEST_KEY = np.int32(2139095040)  # the key of +inf
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def order_key(bits):
+    # int32 throughout: numba widens integer arithmetic to int64, which halves the lanes.
+    return np.int32(bits ^ ((bits >> np.int32(31)) & np.int32(0x7FFFFFFF)))
+
+
+@numba.njit(cache=True, nogil=True)
+def fill_run_best(moved, run_keys):
+    """The best of each run of ``CHUNK`` products of ``moved``, into ``run_keys``: as float32
+    bits, so that ``run_keys.view(np.float32)`` holds the values."""
+    bits = moved.view(np.int32)
+    full = len(moved) // CHUNK
+    for chunk in range(full):
+        start = chunk * CHUNK
+        best = LOWEST_KEY
+        for k in range(CHUNK):
+            best = max(best, order_key(bits[start + k]))
+        run_keys[chunk] = order_key(best)
+    if full < len(run_keys):
+        best = LOWEST_KEY
+        for j in range(full * CHUNK, len(moved)):
+            best = max(best, order_key(bits[j]))
+        run_keys[full] = order_key(best)
+
+
+@numba.njit(cache=True, nogil=True)
+def kth_best(values, k):
+    """The ``k``-th largest of float32 ``values`` (a quickselect on their integer keys)."""
+    keys = np.empty(len(values), dtype=np.int32)
+    bits = values.view(np.int32)
+    for j in range(len(values)):
+        keys[j] = order_key(bits[j])
+    target, low, high = len(keys) - k, 0, len(keys) - 1
+    while low < high:
+        x, y, z = keys[low], keys[(low + high) >> 1], keys[high]
+        pivot = max(min(x, y), min(max(x, y), z))  # the median of three
+        i, j = low, high
+        while i <= j:
+            while keys[i] < pivot:
+                i += 1
+            while keys[j] > pivot:
+                j -= 1
+            if i <= j:
+                keys[i], keys[j] = keys[j], keys[i]
+                i += 1
+                j -= 1
+        if target <= j:
+            high = j
+        elif target >= i:
+            low = i
+        else:
+            break
+    keys[0] = order_key(keys[target])
+    return keys[:1].view(np.float32)[0]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def rank_key(bits, product):
+    """One integer that sorts like the score (float32 ``bits``), then the earlier product."""
+    return (np.int64(order_key(bits)) << 32) | (np.int64(0x7FFFFFFF) - product)
