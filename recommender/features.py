@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -145,56 +146,74 @@ def habit_features(
     estimated as a Gamma posterior: prior centred on the product's population rate worth
     ``PRIOR_DAYS`` of exposure, plus the member's repurchases since their first purchase
     (plain, and with trips and exposure both decayed by the long half-life).
+
+    Pair by pair in compiled code (in float64, stored as float32): scoring calls this for
+    every own product of every member.
     """
-    v = {name: values[positions] for name, values in habits.values.items()}
-    rows = np.searchsorted(habits.indptr, positions, side="right") - 1
-    cols = habits.indices[positions]
-    days_since = np.maximum(now_day - v["last_day"], 0.0)
-    repeated = v["trips"] > 1
-    cycle = np.where(repeated, (v["last_day"] - v["first_day"]) / np.maximum(v["trips"] - 1, 1), 0)
-    decay = [0.5 ** ((now_day - habits.as_of_day) / h) for h in HALF_LIVES]
-    volume = (member_trips(habits) if volumes is None else volumes)[rows]
-    member_since = np.maximum(now_day - habits.member_last_day[rows], 0.0)
-    columns = [
-        np.log1p(v["trips"]),
-        np.log1p(v["recent_short"] * decay[0]),
-        np.log1p(v["recent_long"] * decay[1]),
-        np.log1p(days_since),
-        np.log1p(cycle),
-        (~repeated).astype(np.float64),
-        np.where(repeated, np.log((days_since + 1.0) / (cycle + 1.0)), 0.0),
-        profile.repeat_logit[cols],
-        profile.log_buyers[cols],
-        np.log1p(volume),
-        np.log1p(member_since),
-        v["trips"] / np.maximum(volume, 1.0),
-        np.log1p(np.maximum(now_day - v["first_day"], 0.0)),
-        taste,
-        *horizon_chances(v, now_day, habits.as_of_day, profile, cols, horizon),
-    ]
-    return np.column_stack(columns).astype(np.float32)
-
-
-def horizon_chances(v, now_day, as_of_day, profile, cols, horizon):
-    """Log Poisson chances of a repurchase within ``horizon`` days (see habit_features)."""
-    if profile.repurchase_rate is None:
-        prior = np.full(len(cols), 0.01)
-    else:
-        prior = profile.repurchase_rate[cols].astype(np.float64)
-    exposure = np.maximum(now_day - v["first_day"], 1.0)
-    rate = (v["trips"] - 1.0 + prior * PRIOR_DAYS) / (exposure + PRIOR_DAYS)
-    half_life = HALF_LIVES[1]
-    lam = np.log(2.0) / half_life
-    decay = 0.5 ** ((now_day - as_of_day) / half_life)
-    recent = np.maximum(
-        v["recent_long"] * decay - 0.5 ** ((now_day - v["first_day"]) / half_life), 0
+    v = habits.values
+    prior = profile.repurchase_rate
+    features = np.empty((len(positions), len(HABIT_FEATURES)), dtype=np.float32)
+    _habit_features(
+        features,
+        np.asarray(positions, dtype=np.int64),
+        habits.indptr,
+        habits.indices,
+        *(v[name] for name in ("trips", "first_day", "last_day", "recent_short", "recent_long")),
+        habits.member_last_day,
+        member_trips(habits) if volumes is None else volumes,
+        profile.repeat_logit,
+        profile.log_buyers,
+        np.full(habits.shape[1], 0.01, np.float32) if prior is None else prior,
+        np.asarray(taste, dtype=np.float64),
+        float(now_day),
+        float(habits.as_of_day),
+        float(horizon),
     )
-    decayed_exposure = -np.expm1(-lam * exposure) / lam
-    recent_rate = (recent + prior * PRIOR_DAYS) / (decayed_exposure + PRIOR_DAYS)
-    return [
-        np.log(-np.expm1(-rate * horizon) + 1e-9),
-        np.log(-np.expm1(-recent_rate * horizon) + 1e-9),
-    ]
+    return features
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _habit_features(out, positions, indptr, indices, trips, first_day, last_day, recent_short,
+                    recent_long, member_last_day, volumes, repeat_logit, log_buyers, prior_rate,
+                    taste, now_day, as_of_day, horizon):  # fmt: skip
+    decay_short = 0.5 ** ((now_day - as_of_day) / HALF_LIVES[0])
+    half_life = HALF_LIVES[1]
+    decay_long = 0.5 ** ((now_day - as_of_day) / half_life)
+    lam = np.log(2.0) / half_life
+    row = 0
+    for p in range(len(positions)):
+        at = positions[p]
+        if not indptr[row] <= at < indptr[row + 1]:  # positions come member by member
+            row = np.searchsorted(indptr, at, side="right") - 1
+        col = indices[at]
+        n, first, last = trips[at], first_day[at], last_day[at]
+        days_since = max(now_day - last, 0.0)
+        repeated = n > 1
+        cycle = (last - first) / max(n - 1, 1.0) if repeated else 0.0
+        volume = volumes[row]
+        f = out[p]
+        f[0] = np.log1p(n)
+        f[1] = np.log1p(recent_short[at] * decay_short)
+        f[2] = np.log1p(recent_long[at] * decay_long)
+        f[3] = np.log1p(days_since)
+        f[4] = np.log1p(cycle)
+        f[5] = 0.0 if repeated else 1.0
+        f[6] = np.log((days_since + 1.0) / (cycle + 1.0)) if repeated else 0.0
+        f[7] = repeat_logit[col]
+        f[8] = log_buyers[col]
+        f[9] = np.log1p(volume)
+        f[10] = np.log1p(max(now_day - member_last_day[row], 0.0))
+        f[11] = n / max(volume, 1.0)
+        f[12] = np.log1p(max(now_day - first, 0.0))
+        f[13] = taste[p]
+        # The horizon chances (see habit_features).
+        prior = np.float64(prior_rate[col]) * PRIOR_DAYS
+        exposure = max(now_day - first, 1.0)
+        rate = (n - 1.0 + prior) / (exposure + PRIOR_DAYS)
+        recent = max(recent_long[at] * decay_long - 0.5 ** ((now_day - first) / half_life), 0.0)
+        recent_rate = (recent + prior) / (-np.expm1(-lam * exposure) / lam + PRIOR_DAYS)
+        f[14] = np.log(-np.expm1(-rate * horizon) + 1e-9)
+        f[15] = np.log(-np.expm1(-recent_rate * horizon) + 1e-9)
 
 
 def category_shares(habits: Habits, codes: np.ndarray) -> sp.csr_matrix:

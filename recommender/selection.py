@@ -24,17 +24,13 @@ from recommender.curation import BrandFit
 from recommender.kept import kept, members_by_id
 from recommender.model import SelectionModel, known_member_rows
 from recommender.ranking import mask_own, top_k
-from recommender.reasons import (
-    NAMED,
-    discovery_reasons,
-    discovery_sources,
-    favourite_reasons,
-)
+from recommender.reasons import NAMED, discovery_sources, reason_texts
 from recommender.training import pair_keys
 
 COLUMNS = ["member_id", "rank", "product_id", "score", "kind", "reason", "personalized"]
 BLOCK = 1024
 MIN_SEGMENT_MEMBERS = 50
+KINDS = pd.array(["discovery", "favourite"], dtype="str")  # by ``is_own``
 # Scores made and ranked at once: about 10 MB of float32, so a slice stays in the cache.
 SCORED_VALUES = 2_500_000
 
@@ -75,6 +71,13 @@ def _available(model: SelectionModel, products: pd.DataFrame | None, channel) ->
 def product_names(model: SelectionModel, products: pd.DataFrame | None) -> np.ndarray:
     """Display name per model column (the id when no name is known), plus "" for column -1."""
     return kept("names", (model.dataset_, products), lambda: _names(model, products))
+
+
+def product_id_texts(model: SelectionModel) -> pd.api.extensions.ExtensionArray:
+    """The model's product ids as a text array, to take columns of selections from."""
+    return kept(
+        "product ids", (model.dataset_,), lambda: pd.array(model.dataset_.product_ids, dtype="str")
+    )
 
 
 def _names(model: SelectionModel, products: pd.DataFrame | None) -> np.ndarray:
@@ -302,27 +305,28 @@ def _personal_block(
 def _rows_frame(model, ids, rows, chosen, best, is_own, own_positions, now, names):
     """Long-format selection rows with kinds and reasons for one block."""
     habits = model.habits_
-    trips = habits.values["trips"][own_positions]
-    days_since = now - habits.values["last_day"][own_positions]
-    sources = discovery_sources(model.item_factors_, habits, rows, chosen)
-    source_names = names[sources.reshape(-1, NAMED)]
-    reason = np.where(
-        is_own.ravel(),
-        favourite_reasons(trips.ravel(), days_since.ravel()).to_numpy(),
-        discovery_reasons(source_names).to_numpy(),
+    sources = discovery_sources(model.item_factors_, habits, rows, chosen, is_own)
+    shown = chosen.ravel() >= 0
+    own = is_own.ravel()[shown]
+    at = own_positions.ravel()[shown]
+    reason = reason_texts(
+        own,
+        habits.values["trips"][at],
+        now - habits.values["last_day"][at],
+        sources.reshape(-1, NAMED)[shown],
+        names,
     )
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "member_id": np.repeat(ids, chosen.shape[1]),
-            "rank": np.tile(np.arange(1, chosen.shape[1] + 1), len(ids)),
-            "product_id": model.dataset_.product_ids[np.maximum(chosen, 0)].ravel(),
-            "score": best.ravel().astype(np.float64),
-            "kind": np.where(is_own.ravel(), "favourite", "discovery"),
+            "member_id": pd.array(ids, dtype="str").take(np.flatnonzero(shown) // chosen.shape[1]),
+            "rank": np.tile(np.arange(1, chosen.shape[1] + 1), len(ids))[shown],
+            "product_id": product_id_texts(model).take(chosen.ravel()[shown]),
+            "score": best.ravel()[shown].astype(np.float64),
+            "kind": KINDS.take(own.astype(np.int64)),
             "reason": reason,
             "personalized": True,
         }
     )
-    return frame[chosen.ravel() >= 0]
 
 
 def _segments(ids: np.ndarray, members: pd.DataFrame | None) -> pd.Series:

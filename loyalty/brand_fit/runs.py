@@ -80,4 +80,6 @@ def kth_best(values, k):
 @numba.njit(cache=True, nogil=True, inline="always")
 def rank_key(bits, product):
     """One integer that sorts like the score (float32 ``bits``), then the earlier product."""
-    return (np.int64(order_key(bits)) << 32) | (np.int64(0x7FFFFFFF) - product)
+    key = order_key(bits)
+    key += np.int32(key == np.int32(-1))  # -0.0 ties with 0.0, as floats do
+    return (np.int64(key) << 32) | (np.int64(0x7FFFFFFF) - product)
