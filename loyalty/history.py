@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from json import loads
 
 import pandas as pd
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import JSON, Engine, Text, cast, func, select, text
 
 from loyalty import tables
 from loyalty.sqlite_arrow import read_arrow
@@ -60,7 +61,7 @@ def load_transactions(
 
 def load_products(engine: Engine) -> pd.DataFrame:
     """The catalogue: one row per product, attributes as a dict column."""
-    frame = _read_small(engine, select(tables.products).order_by(tables.products.c.product_key))
+    frame = _read_small(engine, tables.products, "product_key")
     frame["launched_at"] = pd.to_datetime(frame["launched_at"])
     frame["margin_pct"] = frame["margin_pct"].astype("float64")
     return frame.drop(columns=["product_key"])
@@ -68,16 +69,26 @@ def load_products(engine: Engine) -> pd.DataFrame:
 
 def load_members(engine: Engine) -> pd.DataFrame:
     """The member base: one row per member, attributes as a dict column."""
-    frame = _read_small(engine, select(tables.members).order_by(tables.members.c.member_key))
+    frame = _read_small(engine, tables.members, "member_key")
     frame["joined_at"] = pd.to_datetime(frame["joined_at"])
     frame["birth_year"] = frame["birth_year"].astype("Int64")
     return frame.drop(columns=["member_key"])
 
 
-def _read_small(engine: Engine, query) -> pd.DataFrame:
+def _read_small(engine: Engine, table, order_by: str) -> pd.DataFrame:
+    """A table, column by column. JSON is read as text and each distinct text parsed once
+    (a member base repeats a few attribute sets); every row still gets its own dict."""
+    json = [c.name for c in table.columns if isinstance(c.type, JSON)]
+    columns = [cast(c, Text).label(c.name) if c.name in json else c for c in table.columns]
     with engine.connect() as connection:
-        result = connection.execute(query)
-        return pd.DataFrame(result.all(), columns=list(result.keys()))
+        result = connection.execute(select(*columns).order_by(table.c[order_by]))
+        names, rows = list(result.keys()), result.all()
+    values = zip(*rows, strict=True) if rows else ([] for _ in names)
+    data = {name: list(column) for name, column in zip(names, values, strict=True)}
+    for name in json:
+        parsed = {text: loads(text) for text in set(data[name])}
+        data[name] = pd.Series([dict(parsed[text]) for text in data[name]], dtype=object)
+    return pd.DataFrame(data)
 
 
 def _id_map(engine: Engine, table, key: str, id_column: str) -> pd.Series:

@@ -15,12 +15,17 @@ def _digest(*parts: str) -> bytes:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
 
 
+def _texts(values) -> list[str]:
+    """Values as a list of str (a list first: iterating an Arrow-backed column is slow)."""
+    return [str(v) for v in np.asarray(values, dtype=object).tolist()]
+
+
 def in_holdout(member_ids, campaign: str, share: float) -> np.ndarray:
     """Whether each member is in ``campaign``'s holdout (about ``share`` of all members)."""
     if share <= 0:
         return np.zeros(len(member_ids), dtype=bool)
     draws = np.fromiter(
-        (int.from_bytes(_digest("holdout", campaign, str(m)), "big") for m in member_ids),
+        (int.from_bytes(_digest("holdout", campaign, m), "big") for m in _texts(member_ids)),
         dtype=np.float64,
         count=len(member_ids),
     )
@@ -31,8 +36,10 @@ def offer_ids(campaign: str, member_ids, product_ids, benefit_ids) -> np.ndarray
     """One id per offer from what it is: campaign, member, product and benefit."""
     return np.array(
         [
-            "o" + _digest(campaign, str(m), str(p), str(b)).hex()
-            for m, p, b in zip(member_ids, product_ids, benefit_ids, strict=True)
+            "o" + _digest(campaign, m, p, b).hex()
+            for m, p, b in zip(
+                _texts(member_ids), _texts(product_ids), _texts(benefit_ids), strict=True
+            )
         ],
         dtype=object,
     )

@@ -163,22 +163,27 @@ def write_offers(engine: Engine, run_id: str, rows: pd.DataFrame) -> None:
         # Chunk by chunk: a million members' offers as Python objects at once would take GBs.
         for start in range(0, len(rows), CHUNK):
             part = rows.iloc[start : start + CHUNK][OFFER_COLUMNS]
-            values = part.astype(object).where(part.notna(), None)
             if connection.dialect.name == "sqlite":
-                _insert_sqlite(connection, values)
+                _insert_sqlite(connection, part)
             else:
+                values = part.astype(object).where(part.notna(), None)
                 connection.execute(insert(offers), values.to_dict("records"))
 
 
-def _insert_sqlite(connection, values: pd.DataFrame) -> None:
-    """Plain tuples straight to the driver: 2.5x faster than SQLAlchemy's dicts here.
+def _insert_sqlite(connection, part: pd.DataFrame) -> None:
+    """Plain tuples straight to the driver, column by column: 2.5x faster than SQLAlchemy's
+    dicts here.
 
     Dates go as ISO text and booleans as 0/1, as SQLAlchemy stores them in SQLite.
     """
-    for column in ("valid_from", "valid_until"):
-        values[column] = pd.to_datetime(values[column]).dt.strftime("%Y-%m-%d")
+    columns = []
+    for name in OFFER_COLUMNS:
+        column = part[name]
+        if name in ("valid_from", "valid_until"):
+            column = pd.to_datetime(column).dt.strftime("%Y-%m-%d")
+        columns.append(column.astype(object).where(column.notna(), None).tolist())
     statement = str(insert(offers).compile(dialect=connection.dialect))
-    connection.exec_driver_sql(statement, list(values.itertuples(index=False, name=None)))
+    connection.exec_driver_sql(statement, list(zip(*columns, strict=True)))
 
 
 def finish_run(engine: Engine, run_id: str, summary: dict) -> None:
