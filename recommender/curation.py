@@ -27,8 +27,11 @@ from loyalty.brand_fit.validation import validate_rules
 from loyalty.formats import CHANNELS
 from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds, journey_stages
 from recommender.dense import add_gathered, add_item_to_item
+from recommender.features import ProductProfile, habit_features
+from recommender.habits import Habits
 from recommender.kept import kept, members_by_id
 from recommender.ranking import top_k
+from recommender.reasons import discovery_sources
 from recommender.training import ragged_positions
 
 MEMBER_COLUMNS = ("tier", "home_store", "attributes")
@@ -345,4 +348,9 @@ def compile_kernels() -> None:
     Curator(block).curate(scores, 2, liked_above_base_rate=True)
     add_gathered(scores, np.zeros((1, 1), np.float32), np.zeros(3, np.int64))
     add_item_to_item(scores, bought, np.zeros(1, np.int64), sparse.identity(3, format="csr"), 1.0)
-    top_k(scores, 2)
+    chosen = top_k(scores, 2)[0]
+    habits = Habits.from_events(pd.DataFrame({"row": [0], "col": [1], "day": [0.0]}), (1, 3), 1.0)
+    codes = np.zeros(3, np.int32)
+    habit_features(habits, [0], 1.0, ProductProfile.from_habits(habits, codes, codes), [0.0])
+    factors = np.zeros((3, 2), np.float32)
+    discovery_sources(factors, habits, np.zeros(1, np.int64), chosen, chosen == 1)
