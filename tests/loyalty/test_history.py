@@ -42,3 +42,16 @@ def test_members_and_products_frames(engine, tmp_path):
     assert members["birth_year"].isna().tolist() == [False, True, False]
     assert products.set_index("product_id").loc["P2", "channels"] == "store"
     assert products["margin_pct"].dtype == "float64"
+
+
+def test_member_attributes_come_back_as_a_dict_per_member(engine, tmp_path):
+    path = tmp_path / "members.csv"
+    path.write_text(
+        "member_id,joined_at,tier,attr_pets\n"
+        "M1,2023-01-05,gold,dog\nM2,2023-01-05,gold,dog\nM3,2023-01-05,gold,\n"
+    )
+    import_file(engine, "members", path)
+    attributes = load_members(engine)["attributes"].tolist()
+    assert attributes == [{"pets": "dog"}, {"pets": "dog"}, {}]
+    attributes[0]["pets"] = "cat"  # the same stored text, yet each member's own dict
+    assert attributes[1] == {"pets": "dog"}
