@@ -6,7 +6,13 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
-from loyalty.brand_fit.runs import CHUNK, fill_run_best, kth_best, rank_key
+from loyalty.brand_fit.runs import (
+    CHUNK,
+    fill_run_best,
+    kth_best,
+    ranked_candidates,
+    ranked_product,
+)
 
 
 def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -40,28 +46,14 @@ def _top_k_rows(scores, k, cols, best):
         row = scores[i]
         fill_run_best(row, run_keys)
         bound = kth_best(run_best, k) if k < len(run_best) else np.float32(-np.inf)
-        found = _candidates(row, run_best, bound, ranked)
+        found = ranked_candidates(row, run_best, bound, ranked)
         if found < k and bound > -np.inf:  # runs whose best is +inf or NaN held no candidate
-            found = _candidates(row, run_best, np.float32(-np.inf), ranked)
+            found = ranked_candidates(row, run_best, np.float32(-np.inf), ranked)
         ranked[:found].sort()
         for r in range(min(k, found)):
-            j = np.int64(0x7FFFFFFF) - (ranked[found - 1 - r] & np.int64(0xFFFFFFFF))
+            j = ranked_product(ranked[found - 1 - r])
             cols[i, r] = j
             best[i, r] = row[j]
-
-
-@numba.njit(cache=True, nogil=True)
-def _candidates(row, run_best, bound, ranked):
-    """Rank keys of the finite scores at least ``bound``, from the runs that reach it."""
-    bits, total, found = row.view(np.int32), len(row), 0
-    for run in range(len(run_best)):
-        if run_best[run] < bound or run_best[run] == -np.inf:
-            continue
-        for j in range(run * CHUNK, min(run * CHUNK + CHUNK, total)):
-            if row[j] >= bound and -np.inf < row[j] < np.inf:
-                ranked[found] = rank_key(bits[j], j)
-                found += 1
-    return found
 
 
 def mask_own(scores: np.ndarray, own: sp.csr_matrix, rows: np.ndarray) -> None:

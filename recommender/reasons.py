@@ -18,6 +18,7 @@ import numba
 import numpy as np
 import pandas as pd
 
+from loyalty.brand_fit.runs import insert_best_first
 from recommender.habits import Habits
 
 HABITS_CONSIDERED = 20
@@ -53,17 +54,12 @@ def _discovery_sources(item_factors, indptr, indices, recent, rows, chosen, is_o
     weight = np.empty(HABITS_CONSIDERED, dtype=np.float64)
     for i in range(len(rows)):
         # The member's strongest habits by recent trips, the earlier product first on ties.
-        kept = 0
+        kept, low = 0, -np.inf
         for at in range(indptr[rows[i]], indptr[rows[i] + 1]):
-            w = recent[at]
-            if kept == HABITS_CONSIDERED and w <= weight[kept - 1]:
-                continue
-            r = kept if kept < HABITS_CONSIDERED else kept - 1
-            kept = min(kept + 1, HABITS_CONSIDERED)
-            while r > 0 and weight[r - 1] < w:
-                own[r], weight[r] = own[r - 1], weight[r - 1]
-                r -= 1
-            own[r], weight[r] = indices[at], w
+            if recent[at] > low:  # -inf until the list is full
+                kept, low = insert_best_first(
+                    own, weight, 0, HABITS_CONSIDERED, kept, indices[at], recent[at]
+                )
         for j in range(kept):
             weight[j] = np.log1p(weight[j])
         for s in range(chosen.shape[1]):

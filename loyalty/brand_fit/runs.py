@@ -83,3 +83,43 @@ def rank_key(bits, product):
     key = order_key(bits)
     key += np.int32(key == np.int32(-1))  # -0.0 ties with 0.0, as floats do
     return (np.int64(key) << 32) | (np.int64(0x7FFFFFFF) - product)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def ranked_product(key):
+    """The product of a :func:`rank_key`."""
+    return np.int64(0x7FFFFFFF) - (key & np.int64(0xFFFFFFFF))
+
+
+@numba.njit(cache=True, nogil=True)
+def ranked_candidates(row, run_best, bound, ranked):
+    """Into ``ranked``, the rank keys of the finite scores of ``row`` at least ``bound``, from
+    the runs whose best (``run_best``) reaches it; returns how many."""
+    bits, total, found = row.view(np.int32), len(row), 0
+    for run in range(len(run_best)):
+        if run_best[run] < bound or run_best[run] == -np.inf:
+            continue
+        for j in range(run * CHUNK, min(run * CHUNK + CHUNK, total)):
+            if row[j] >= bound and -np.inf < row[j] < np.inf:
+                ranked[found] = rank_key(bits[j], j)
+                found += 1
+    return found
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def insert_best_first(items, values, start, size, filled, item, value):
+    """Insert ``item`` into a list of at most ``size`` kept best first from ``start`` (ties:
+    the earlier inserted first); return its fill and its worst value (-inf until full)."""
+    if filled < size:
+        r = start + filled
+        filled += 1
+    else:
+        r = start + size - 1
+    while r > start and values[r - 1] < value:
+        items[r] = items[r - 1]
+        values[r] = values[r - 1]
+        r -= 1
+    items[r] = item
+    values[r] = value
+    low = values[start + size - 1] if filled == size else -np.inf
+    return filled, low

@@ -35,9 +35,12 @@ from loyalty.brand_fit.runs import (
     NEG_INF_BITS,
     POS_INF_BITS,
     fill_run_best,
+    insert_best_first,
     kth_best,
     order_key,
     rank_key,
+    ranked_candidates,
+    ranked_product,
 )
 
 REST = 127  # how a product taken after every promotion is marked (see _walk)
@@ -397,19 +400,11 @@ def _shortlist(row, base, i, moved, run_best, promoted, promoted_products, promo
     ``pool`` holds its products, ``values`` their scores. ``cut[p]`` tells whether promotion
     ``p`` may match candidates beyond it.
     """
-    bits = moved.view(np.int32)
-    total, runs = len(moved), len(run_best)
+    total = len(moved)
     # The size-th best of the runs' bests bounds the size-th best product from below: only
     # products that reach it can make the list, and only runs whose best does hold them.
-    bound = kth_best(run_best, size) if size < runs else -np.inf
-    found = 0
-    for chunk in range(runs):
-        if run_best[chunk] < bound or run_best[chunk] == -np.inf:
-            continue
-        for j in range(chunk * CHUNK, min(chunk * CHUNK + CHUNK, total)):
-            if moved[j] >= bound and moved[j] > -np.inf:
-                ranked[found] = rank_key(bits[j], j)
-                found += 1
+    bound = kth_best(run_best, size) if size < len(run_best) else np.float32(-np.inf)
+    found = ranked_candidates(moved, run_best, bound, ranked)
     ranked[:found].sort()
     first = max(found - size, 0)  # ranked[first:found] is the list, worst first
     every = first == 0 and bound == -np.inf  # it holds every candidate
@@ -427,7 +422,7 @@ def _shortlist(row, base, i, moved, run_best, promoted, promoted_products, promo
     for r in range(end - 1, first - 1, -1):
         if kept and ranked[r] == ranked[r + 1]:
             continue
-        pool[kept] = np.int64(0x7FFFFFFF) - (ranked[r] & np.int64(0xFFFFFFFF))
+        pool[kept] = ranked_product(ranked[r])
         values[kept] = moved[pool[kept]]
         kept += 1
     return kept, found - first, every
@@ -445,7 +440,7 @@ def _promotion_list(p, i, row, base, moved, run_best, promoted, promoted_product
     """
     have = 0
     for r in range(found - 1, first - 1, -1):
-        j = np.int64(0x7FFFFFFF) - (ranked[r] & np.int64(0xFFFFFFFF))
+        j = ranked_product(ranked[r])
         have += row[j] > base and _row(promoted[p], i)[j]
     if have >= want or every:
         return end, not every
@@ -462,29 +457,11 @@ def _promotion_list(p, i, row, base, moved, run_best, promoted, promoted_product
             if value <= low or rank_key(bits[j], j) >= floor:
                 continue
             if row[j] > base and _row(promoted[p], i)[j]:
-                filled, low = _insert(pool, values, 0, size, filled, j, value)
+                filled, low = insert_best_first(pool, values, 0, size, filled, j, value)
     for r in range(filled):
         ranked[end] = rank_key(bits[pool[r]], pool[r])
         end += 1
     return end, filled == size
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _insert(pool, values, start, size, filled, j, value):
-    """Insert product ``j`` into a list kept best first; return its fill and worst value."""
-    if filled < size:
-        r = start + filled
-        filled += 1
-    else:
-        r = start + size - 1
-    while r > start and values[r - 1] < value:
-        pool[r] = pool[r - 1]
-        values[r] = values[r - 1]
-        r -= 1
-    pool[r] = j
-    values[r] = value
-    low = values[start + size - 1] if filled == size else np.float32(-np.inf)
-    return filled, low
 
 
 @numba.njit(cache=True, nogil=True)

@@ -190,12 +190,12 @@ def test_promote_reserves_places_for_liked_matching_products(model, products, me
 
 
 def test_compiled_kernels_made_before_serving_are_the_ones_selections_use(model, products, members):
-    from loyalty.brand_fit import affinity, selection
+    from loyalty.brand_fit import affinity, runs, selection
     from recommender import curation, dense, features, ranking, reasons
 
     kernels = [selection._curate_members, affinity.row_base_rate]
     kernels += [dense._add_gathered, dense._add_item_to_item, dense.log1p_positive]
-    kernels += [ranking._top_k_rows, ranking._candidates, features._habit_features]
+    kernels += [ranking._top_k_rows, runs.ranked_candidates, features._habit_features]
     kernels += [reasons._discovery_sources]
     curation.compile_kernels()
     compiled = [len(kernel.signatures) for kernel in kernels]
