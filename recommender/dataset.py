@@ -18,7 +18,7 @@ FEW = 16  # up to this many ids are looked up one by one (no frame, no factorisi
 def to_days(timestamps: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
     """Days since 1970-01-01 as float64 (the engine's clock for recency and cycles)."""
     values = pd.to_datetime(pd.Series(timestamps)).astype("datetime64[ns]")
-    return values.to_numpy().astype(np.int64) / NANOSECONDS_PER_DAY
+    return values.to_numpy().view(np.int64) / NANOSECONDS_PER_DAY
 
 
 def _lookup(index: pd.Index, ids) -> np.ndarray:
@@ -96,16 +96,27 @@ class Dataset:
         """
         rows = self.member_rows(transactions["member_id"], missing="ignore")
         cols = self.product_columns(transactions["product_id"], missing="ignore")
-        quantity = transactions["quantity"].to_numpy(dtype=np.float64, na_value=1.0)
-        events = pd.DataFrame(
-            {
-                "row": rows,
-                "col": cols,
-                "day": to_days(transactions["timestamp"]),
-                "quantity": np.maximum(quantity, 1.0),
-            }
-        )
-        return events[(events["row"] >= 0) & (events["col"] >= 0)].reset_index(drop=True)
+        return _events(transactions, rows, cols)
+
+    @classmethod
+    def with_purchase_events(cls, transactions: pd.DataFrame) -> tuple[Dataset, pd.DataFrame]:
+        """:meth:`from_transactions` and its :meth:`purchase_events`, each id column read once.
+
+        Factorising a column gives both its distinct ids and each line's code; the codes map
+        to rows through the sorted order, so no id is hashed a second time.
+        """
+        if len(transactions) == 0:
+            raise EmptyHistoryError("no transactions to build a model from")
+        ids, positions = [], []
+        for column in ("member_id", "product_id"):
+            codes, distinct = pd.factorize(transactions[column].astype(str))
+            distinct = np.asarray(distinct).astype(str)
+            order = np.argsort(distinct, kind="stable")
+            rank = np.empty(len(order) + 1, dtype=np.int64)
+            rank[order], rank[-1] = np.arange(len(order)), -1  # code -1 (no id) stays -1
+            ids.append(distinct[order])
+            positions.append(rank[codes])
+        return cls(*ids), _events(transactions, *positions)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Id maps as fixed-width unicode arrays, ready for ``np.savez`` (no pickle)."""
@@ -115,3 +126,19 @@ class Dataset:
     def from_arrays(cls, arrays) -> Dataset:
         """Inverse of :meth:`to_arrays`."""
         return cls(arrays["member_ids"], arrays["product_ids"])
+
+
+def _events(transactions: pd.DataFrame, rows: np.ndarray, cols: np.ndarray) -> pd.DataFrame:
+    """The ``row, col, day, quantity`` frame of :meth:`Dataset.purchase_events`."""
+    quantity = transactions["quantity"].to_numpy(dtype=np.float64, na_value=1.0)
+    columns = {
+        "row": rows,
+        "col": cols,
+        "day": to_days(transactions["timestamp"]),
+        "quantity": np.maximum(quantity, 1.0),
+    }
+    known = (rows >= 0) & (cols >= 0)
+    if not known.all():
+        columns = {name: values[known] for name, values in columns.items()}
+    # The arrays are new: no copy, and no consolidating them into one 2-D block (1 s).
+    return pd.DataFrame(columns, copy=False)

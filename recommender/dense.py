@@ -22,9 +22,9 @@ def add_item_to_item(
 ) -> None:
     """``scores[i] += weight * log(1 + bought[rows[i]] @ similarity)``, only where positive.
 
-    The same sums, in the same order and precision, as ``features.item_to_item`` (times
-    ``weight``), without building the sparse product; the logarithm is :func:`log1p_positive`.
-    Member by member: the sums gather in a dense row that stays in the processor's cache.
+    Without building the sparse product: member by member, the sums gather in a dense row
+    that stays in the processor's cache; the logarithm is :func:`log1p_positive`. Training
+    (``training.Signals.item_to_item``) reads its features from here too.
     """
     _add_item_to_item(
         scores,

@@ -216,15 +216,58 @@ def _habit_features(out, positions, indptr, indices, trips, first_day, last_day,
         f[15] = np.log(-np.expm1(-recent_rate * horizon) + 1e-9)
 
 
-def category_shares(habits: Habits, codes: np.ndarray) -> sp.csr_matrix:
-    """Member x category share of the member's product-trips (rows sum to one)."""
-    known = codes[habits.indices] >= 0
-    rows = habits.rows[known]
-    trips = habits.values["trips"][known]
-    shape = (habits.shape[0], max(int(codes.max()) + 1, 1))
-    shares = sp.csr_matrix((trips, (rows, codes[habits.indices][known])), shape=shape)
-    totals = np.asarray(shares.sum(axis=1)).ravel()
-    return sp.diags(1.0 / np.maximum(totals, 1.0)) @ shares
+def pair_tastes(
+    user_factors: np.ndarray, item_factors: np.ndarray, rows: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    """ALS score of each (row, col) pair (float32, summed in float64), without gathering
+    the factor rows into temporary arrays first."""
+    values = np.empty(len(rows), dtype=np.float32)
+    _pair_tastes(user_factors, item_factors, np.asarray(rows), np.asarray(cols), values)
+    return values
+
+
+@numba.njit(cache=True, nogil=True)
+def _pair_tastes(user_factors, item_factors, rows, cols, out):
+    for p in range(len(rows)):
+        member, product = user_factors[rows[p]], item_factors[cols[p]]
+        total = 0.0
+        for f in range(len(member)):
+            total += np.float64(member[f]) * product[f]
+        out[p] = total
+
+
+def pair_shares(
+    habits: Habits, codes: np.ndarray, rows: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    """Share of the member's product-trips in the product's code (category or family), of
+    (row, col) pairs; trips of products of unknown code count in neither share.
+
+    Pair by pair in compiled code, each member's shares worked out when its pairs begin
+    (pairs come grouped by member), instead of the whole member x category matrix.
+    """
+    values = np.empty(len(rows), dtype=np.float64)
+    _pair_shares(habits.indptr, habits.indices, habits.values["trips"], codes, rows, cols, values)
+    return values
+
+
+@numba.njit(cache=True, nogil=True)
+def _pair_shares(indptr, indices, trips, codes, rows, cols, out):
+    sums = np.zeros(max(codes.max(), 0) + 1)
+    member, total = -1, 1.0
+    for p in range(len(rows)):
+        if rows[p] != member:
+            if member >= 0:
+                for at in range(indptr[member], indptr[member + 1]):
+                    sums[max(codes[indices[at]], 0)] = 0.0
+            member, total = rows[p], 0.0
+            for at in range(indptr[member], indptr[member + 1]):
+                code = codes[indices[at]]
+                if code >= 0:
+                    sums[code] += trips[at]
+                    total += trips[at]
+            total = max(total, 1.0)
+        code = codes[cols[p]]
+        out[p] = sums[code] / total if code >= 0 else 0.0
 
 
 def category_affinity(
@@ -232,22 +275,80 @@ def category_affinity(
 ) -> sp.csr_matrix:
     """Member x category: ``w_c * share(category) + w_f * share(family of the category)``.
 
-    Folding the family term into the category columns lets scoring gather one value per
-    product instead of two. A last, empty column stands for products of unknown category.
+    Shares as in :func:`pair_shares`. Folding the family term into the category columns
+    lets scoring gather one value per product instead of two; a member's row holds every
+    category of the families they bought from. A last, empty column stands for products of
+    unknown category. Member by member in compiled code, counted first, then filled.
     """
     n_categories = max(int(category.max()) + 1, 1)
-    family_of = np.full(n_categories, -1)
+    family_of = np.full(n_categories, -1, dtype=np.int64)
     known = category >= 0
     family_of[category[known]] = family[known]
     with_family = np.flatnonzero(family_of >= 0)
-    spread = sp.csr_matrix(
-        (np.ones(len(with_family)), (family_of[with_family], with_family)),
-        shape=(max(int(family.max()) + 1, 1), n_categories),
-    )
-    by_category = category_shares(habits, category)
-    by_family = category_shares(habits, family) @ spread
-    affinity = weights[0] * by_category[:, :n_categories] + weights[1] * by_family
-    return sp.hstack([affinity, sp.csr_matrix((habits.shape[0], 1))]).tocsr().astype(np.float32)
+    in_family = with_family[np.argsort(family_of[with_family], kind="stable")]
+    family_starts = np.zeros(max(int(family.max()) + 1, 1) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(family_of[with_family], minlength=len(family_starts) - 1),
+              out=family_starts[1:])  # fmt: skip
+    members = habits.shape[0]
+    indptr = np.zeros(members + 1, dtype=np.int64)
+    arrays = (habits.indptr, habits.indices, habits.values["trips"], category, family, family_of)
+    families = (family_starts, in_family)
+    w = (float(weights[0]), float(weights[1]))
+    empty_i, empty_d = np.empty(0, np.int32), np.empty(0, np.float32)
+    _affinity(*arrays, *families, *w, False, indptr[1:], indptr, empty_i, empty_d)  # counts
+    np.cumsum(indptr[1:], out=indptr[1:])
+    indices, data = np.empty(indptr[-1], np.int32), np.empty(indptr[-1], np.float32)
+    _affinity(*arrays, *families, *w, True, indptr[1:], indptr, indices, data)
+    return sp.csr_matrix((data, indices, indptr), shape=(members, n_categories + 1))
+
+
+@numba.njit(cache=True, nogil=True)
+def _affinity(indptr, indices, trips, category, family, family_of, family_starts, in_family,
+              w_category, w_family, fill, counts, out_ptr, out_indices, out_data):  # fmt: skip
+    """Count (``fill`` false, into ``counts``) or fill each member's affinity columns: the
+    categories bought, and every category of each family bought."""
+    by_category = np.zeros(len(family_of))
+    by_family = np.zeros(len(family_starts) - 1)
+    columns = np.empty(len(family_of), dtype=np.int64)
+    families = np.empty(len(by_family), dtype=np.int64)
+    for row in range(len(indptr) - 1):
+        total_category, total_family, found, spread = 0.0, 0.0, 0, 0
+        for at in range(indptr[row], indptr[row + 1]):
+            c, f = category[indices[at]], family[indices[at]]
+            if c >= 0:
+                by_category[c] += trips[at]
+                total_category += trips[at]
+            if f >= 0:
+                families[spread] = f  # kept only the first time
+                spread += by_family[f] == 0.0
+                by_family[f] += trips[at]
+                total_family += trips[at]
+        for at in range(indptr[row], indptr[row + 1]):
+            c = category[indices[at]]
+            if c >= 0 and (family_of[c] < 0 or by_family[family_of[c]] == 0.0):
+                columns[found] = c  # a category whose family is not spread below
+                found += by_category[c] > 0.0
+                by_category[c] = -by_category[c]  # listed: negative until read
+        for k in range(spread):
+            for c in in_family[family_starts[families[k]] : family_starts[families[k] + 1]]:
+                columns[found] = c
+                found += 1
+        if fill:
+            mine = columns[:found]
+            mine.sort()
+            start = out_ptr[row]
+            for k in range(found):
+                c = mine[k]
+                value = w_category * abs(by_category[c]) / max(total_category, 1.0)
+                if family_of[c] >= 0:
+                    value += w_family * by_family[family_of[c]] / max(total_family, 1.0)
+                out_indices[start + k] = c
+                out_data[start + k] = value
+        else:
+            counts[row] = found
+        for at in range(indptr[row], indptr[row + 1]):
+            by_category[max(category[indices[at]], 0)] = 0.0
+            by_family[max(family[indices[at]], 0)] = 0.0
 
 
 def bought_matrix(habits: Habits) -> sp.csr_matrix:
@@ -262,10 +363,3 @@ def item_similarity(habits: Habits, neighbours: int = NEIGHBOURS) -> sp.csr_matr
     The item-to-item baseline's own similarity ("others who bought this also bought").
     """
     return ItemToItem(neighbours, binary=True).fit(habits).model_.similarity.astype(np.float32)
-
-
-def item_to_item(bought: sp.csr_matrix, similarity: sp.csr_matrix) -> sp.csr_matrix:
-    """``log(1 + sum of similarities to the member's products)``, sparse, per member row."""
-    scores = (bought @ similarity).tocsr()
-    scores.data = np.log1p(np.maximum(scores.data, 0.0))
-    return scores

@@ -8,8 +8,12 @@ are plain vector arithmetic over the stored values.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import pairwise
 
+import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -42,46 +46,50 @@ class Habits:
 
     @classmethod
     def from_events(cls, events: pd.DataFrame, shape: tuple[int, int], as_of_day: float) -> Habits:
-        """Aggregate ``row, col, day`` purchase events (see ``Dataset.purchase_events``)."""
+        """Aggregate ``row, col, day`` purchase events (see ``Dataset.purchase_events``).
+
+        In compiled code: the events are bucketed by member (a counting sort), then each
+        member's few are sorted by product and day, members split across the cores. One
+        sort of all events, or numpy's hash-based ``unique``, costs several times more.
+        """
         if len(events) == 0:
             return cls.empty(shape, as_of_day)
         day = np.floor(events["day"].to_numpy()).astype(np.int64)
         first = day.min()
-        # One sortable int64 per trip: pair key in the high bits, day in the low 20 bits.
-        pair = events["row"].to_numpy(np.int64) * shape[1] + events["col"].to_numpy(np.int64)
-        # Sort and drop repeats by hand: numpy 2's hash-based np.unique is ~15x slower here.
-        trips = np.sort((pair << DAY_BITS) | (day - first))
-        trips = trips[np.r_[True, trips[1:] != trips[:-1]]]
-        pair, day = trips >> DAY_BITS, (trips & DAY_MASK) + first
-        starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
-        ends = np.r_[starts[1:], len(pair)] - 1
-        age = as_of_day - day
-        values = {
-            "trips": np.diff(np.r_[starts, len(pair)]).astype(np.float64),
-            "first_day": day[starts].astype(np.float64),
-            "last_day": day[ends].astype(np.float64),
-            "recent_short": np.add.reduceat(0.5 ** (age / HALF_LIVES[0]), starts),
-            "recent_long": np.add.reduceat(0.5 ** (age / HALF_LIVES[1]), starts),
-        }
-        rows, cols = np.divmod(pair[starts], shape[1])
-        indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=shape[0]))].astype(np.int64)
-        member_last = np.full(shape[0], np.nan)
-        buyers = np.flatnonzero(np.diff(indptr))
-        member_last[buyers] = np.maximum.reduceat(values["last_day"], indptr[buyers])
-        event_day = np.floor(events["day"].to_numpy()).astype(np.int64)
-        member_first, member_trips = _member_trips(
-            events["row"].to_numpy(np.int64), event_day, shape[0]
+        span = day.max() - first + 1
+        if span > DAY_MASK:
+            raise ValueError(f"purchases span more than {DAY_MASK:,} days")
+        members = shape[0]
+        starts, keys = _bucket_by_member(
+            events["row"].to_numpy(np.int64), events["col"].to_numpy(np.int64), day - first, members
+        )
+        counts = np.empty(members, dtype=np.int64)
+        ranges = _member_ranges(starts)
+        _in_threads(_sort_each_member, ranges, starts, keys, counts)
+        indptr = np.zeros(members + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        indices = np.empty(indptr[-1], dtype=np.int32)
+        values = {name: np.empty(indptr[-1]) for name in STATISTICS}
+        member_first, member_last, member_trips = (np.empty(members) for _ in range(3))
+        decays = (0.5 ** ((as_of_day - first - np.arange(span)) / life) for life in HALF_LIVES)
+        _in_threads(
+            _aggregate,
+            ranges,
+            starts,
+            keys,
+            indptr,
+            indices,
+            *(values[name] for name in STATISTICS),
+            member_first,
+            member_last,
+            member_trips,
+            first,
+            *decays,
         )
         return cls(
-            shape,
-            indptr,
-            cols.astype(np.int32),
-            values,
-            float(as_of_day),
-            member_last,
-            member_first,
+            shape, indptr, indices, values, float(as_of_day), member_last, member_first,
             member_trips,
-        )
+        )  # fmt: skip
 
     @classmethod
     def empty(cls, shape: tuple[int, int], as_of_day: float) -> Habits:
@@ -224,14 +232,90 @@ class Habits:
         )
 
 
-def _member_trips(rows: np.ndarray, day: np.ndarray, members: int):
-    """First shopping day and number of distinct shopping days per member (NaN, 0: none)."""
-    first = day.min()
-    trips = np.unique((rows << DAY_BITS) | (day - first))
-    member, trip_day = trips >> DAY_BITS, (trips & DAY_MASK) + first
-    counts = np.bincount(member, minlength=members).astype(np.float64)
-    first_day = np.full(members, np.nan)
-    buyers = np.flatnonzero(counts)
-    starts = np.r_[0, np.cumsum(counts[buyers])[:-1]].astype(np.int64)
-    first_day[buyers] = trip_day[starts]
-    return first_day, counts
+def _member_ranges(starts: np.ndarray) -> list[tuple[int, int]]:
+    """Members split into one range per core, with about as many events each."""
+    cores = os.cpu_count() or 1
+    bounds = np.searchsorted(starts, np.linspace(0, starts[-1], cores + 1)[1:-1])
+    edges = [0, *bounds.tolist(), len(starts) - 1]
+    return [(a, b) for a, b in pairwise(edges) if b > a]
+
+
+def _in_threads(kernel, ranges: list[tuple[int, int]], *arrays) -> None:
+    """Run ``kernel(first_member, stop_member, *arrays)`` over each range, one thread each."""
+    if len(ranges) == 1:
+        kernel(*ranges[0], *arrays)
+        return
+    with ThreadPoolExecutor(len(ranges)) as pool:
+        for done in [pool.submit(kernel, *bounds, *arrays) for bounds in ranges]:
+            done.result()
+
+
+@numba.njit(cache=True, nogil=True)
+def _bucket_by_member(rows, cols, days, members):
+    """Each member's events, as ``col << DAY_BITS | day`` keys, one member after another.
+
+    Returns where each member's keys start, and the keys.
+    """
+    starts = np.zeros(members + 1, dtype=np.int64)
+    for row in rows:
+        starts[row + 1] += 1
+    for row in range(members):
+        starts[row + 1] += starts[row]
+    filled = starts[:-1].copy()
+    keys = np.empty(len(rows), dtype=np.int64)
+    for e in range(len(rows)):
+        at = filled[rows[e]]
+        keys[at] = (cols[e] << DAY_BITS) | days[e]
+        filled[rows[e]] = at + 1
+    return starts, keys
+
+
+@numba.njit(cache=True, nogil=True)
+def _sort_each_member(first_row, stop_row, starts, keys, products):
+    """Sort each member's keys (by product, then day); count their distinct products."""
+    for row in range(first_row, stop_row):
+        mine = keys[starts[row] : starts[row + 1]]
+        mine.sort()
+        products[row] = 0
+        previous = -1
+        for key in mine:
+            if key >> DAY_BITS != previous:
+                products[row] += 1
+                previous = key >> DAY_BITS
+
+
+@numba.njit(cache=True, nogil=True)
+def _aggregate(first_row, stop_row, starts, keys, indptr, indices, trips, first_day, last_day,
+               recent_short, recent_long, member_first, member_last, member_trips, first,
+               decay_short, decay_long):  # fmt: skip
+    """Pair statistics and each member's rhythm from the sorted keys.
+
+    A trip is a distinct (product, day); the decayed counts add up each trip's decay (from
+    ``decay_short`` and ``decay_long``, by day since ``first``) in day order.
+    """
+    seen = np.full(len(decay_short), -1, dtype=np.int64)  # member who last shopped that day
+    for row in range(first_row, stop_row):
+        at = indptr[row] - 1
+        previous_key = -1
+        member_first[row], member_last[row], member_trips[row] = np.nan, np.nan, 0.0
+        for key in keys[starts[row] : starts[row + 1]]:
+            if key == previous_key:
+                continue  # the same product on the same day: one trip
+            day = key & DAY_MASK
+            if key >> DAY_BITS != previous_key >> DAY_BITS:
+                at += 1
+                indices[at] = key >> DAY_BITS
+                trips[at], first_day[at] = 0.0, day + first
+                recent_short[at], recent_long[at] = 0.0, 0.0
+            previous_key = key
+            trips[at] += 1.0
+            last_day[at] = day + first
+            recent_short[at] += decay_short[day]
+            recent_long[at] += decay_long[day]
+            if seen[day] != row:
+                seen[day] = row
+                if member_trips[row] == 0.0:
+                    member_first[row], member_last[row] = day + first, day + first
+                member_trips[row] += 1.0
+                member_first[row] = min(member_first[row], day + first)
+                member_last[row] = max(member_last[row], day + first)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ from recommender.features import (
     habit_features,
     item_similarity,
     member_trips,
+    pair_tastes,
 )
 from recommender.habits import Habits
 from recommender.taste import confidence, fit_tastes, member_tastes
@@ -125,8 +127,7 @@ class SelectionModel:
             ALS produced NaN or infinite factors.
         """
         timings, started = {}, time.perf_counter()
-        self.dataset_ = Dataset.from_transactions(transactions)
-        events = self.dataset_.purchase_events(transactions)
+        self.dataset_, events = Dataset.with_purchase_events(transactions)
         if len(events) == 0:
             raise EmptyHistoryError("no usable transactions to build a model from")
         ids = self.dataset_.product_ids
@@ -137,31 +138,43 @@ class SelectionModel:
         self.window_ = (str(stamps.min()), str(stamps.max()))
         self._als = self._new_als()
         timings["prepare"] = time.perf_counter() - started
-        learned = self._learn_weights(events, timings)
-        started = time.perf_counter()
-        self.habits_ = Habits.from_events(events, self.dataset_.shape, self.as_of_day_)
-        self.profile_ = ProductProfile.from_habits(self.habits_, self.category_, self.family_)
-        if not learned:
-            self.similarity_ = item_similarity(self.habits_)
-        timings["habits"] = time.perf_counter() - started
-        started = time.perf_counter()
-        fit_tastes(self._als, confidence(self.habits_), self.refit_iterations if learned else None)
-        timings["tastes"] = time.perf_counter() - started
-        self._prepare_scoring()
+        learning = self._validation_window(events, timings)
+        # The blend weights, then the scoring arrays, are made in a thread while the final
+        # ALS iterations run: they are mostly one core's work, and would leave a core idle.
+        with ThreadPoolExecutor(1) as pool:
+            blending = pool.submit(self._learn_weights, *learning, timings) if learning else None
+            started = time.perf_counter()
+            self.habits_ = Habits.from_events(events, self.dataset_.shape, self.as_of_day_)
+            self.profile_ = ProductProfile.from_habits(self.habits_, self.category_, self.family_)
+            if not learning:
+                self.similarity_ = item_similarity(self.habits_)
+            timings["habits"] = time.perf_counter() - started
+            scoring = pool.submit(self._prepare_scoring, timings)  # after the blend's weights
+            started = time.perf_counter()
+            iterations = self.refit_iterations if learning else None
+            fit_tastes(self._als, confidence(self.habits_), iterations)
+            timings["tastes"] = time.perf_counter() - started
+            for step in (blending, scoring):
+                if step:
+                    step.result()
         self.timings_ = timings
         return self
 
-    def _learn_weights(self, events: pd.DataFrame, timings: dict) -> bool:
-        """Fit ALS and both blend models on the window end; defaults when it is too short."""
-        cut = self.as_of_day_ - self.validation_days
-        before, later = events[events["day"] < cut], events[events["day"] >= cut]
-        members = np.intersect1d(later["row"].unique(), before["row"].unique())
+    def _validation_window(self, events: pd.DataFrame, timings: dict) -> tuple | None:
+        """Tastes and signals of the window before the validation weeks, and its labels.
+
+        Sets the default blend weights, used as they are when the window is too short to
+        learn from (``None`` is returned then).
+        """
         self.habit_weights_ = DEFAULT_HABIT_WEIGHTS.astype(np.float64)
         self.habit_intercept_ = 0.0
         self.discovery_weights_ = DEFAULT_DISCOVERY_WEIGHTS.astype(np.float64)
         self.discovery_intercept_ = -10.0
+        cut = self.as_of_day_ - self.validation_days
+        before, later = events[events["day"] < cut], events[events["day"] >= cut]
+        members = np.intersect1d(later["row"].unique(), before["row"].unique())
         if len(members) < 2:
-            return False
+            return None
         started = time.perf_counter()
         habits = Habits.from_events(before, self.dataset_.shape, cut)
         # Learned before the cut and kept for serving: one item-to-item fit per training.
@@ -170,23 +183,34 @@ class SelectionModel:
         started = time.perf_counter()
         fit_tastes(self._als, confidence(habits), self.iterations - self.refit_iterations)
         timings["validation_tastes"] = time.perf_counter() - started
+        profile = ProductProfile.from_habits(habits, self.category_, self.family_)
+        # Copies: the final iterations go on from these factors, in place.
+        signals = Signals(
+            habits,
+            self._als.user_factors.copy(),
+            self._als.item_factors.copy(),
+            profile,
+            self.similarity_,
+        )
+        return signals, later, members, cut
+
+    def _learn_weights(
+        self, signals: Signals, later: pd.DataFrame, members: np.ndarray, cut: float, timings
+    ) -> None:
+        """Fit both blend models on the validation weeks (a sample of their members)."""
         started = time.perf_counter()
         rng = np.random.default_rng(self.random_state)
         if len(members) > self.max_training_members:
             members = np.sort(rng.choice(members, self.max_training_members, replace=False))
-        profile = ProductProfile.from_habits(habits, self.category_, self.family_)
-        signals = Signals(
-            habits, self._als.user_factors, self._als.item_factors, profile, self.similarity_
-        )
         habit = fit_habit_model(signals, later, members, cut, self.horizon_days)
         discovery = fit_discovery_model(signals, later, members, self.discovery_candidates)
         self.habit_weights_, self.habit_intercept_ = habit.coef_, habit.intercept_
         self.discovery_weights_, self.discovery_intercept_ = discovery.coef_, discovery.intercept_
         timings["blend"] = time.perf_counter() - started
-        return True
 
-    def _prepare_scoring(self) -> None:
+    def _prepare_scoring(self, timings: dict | None = None) -> None:
         """Derived arrays for fast block scoring (rebuilt on load, never saved)."""
+        started = time.perf_counter()
         w = self.discovery_weights_
         self._affinity = category_affinity(self.habits_, self.category_, self.family_, w[2:4])
         self._volumes = member_trips(self.habits_)
@@ -199,6 +223,8 @@ class SelectionModel:
         self._product_offset = (
             w[1] * self.profile_.log_recent_buyers + w[4] * self.profile_.repeat_logit
         ).astype(np.float32) + np.float32(self.discovery_intercept_)
+        if timings is not None:
+            timings["scoring"] = time.perf_counter() - started
 
     def popularity(self, members: np.ndarray) -> np.ndarray:
         """Recency-weighted purchases per product by the ``members`` (a bool mask of rows).
@@ -265,9 +291,7 @@ class SelectionModel:
         counts = np.diff(self.habits_.indptr)[rows]
         block = np.repeat(np.arange(len(rows)), counts)
         cols = self.habits_.indices[positions]
-        taste = np.einsum(
-            "ij,ij->i", self._als.user_factors[rows[block]], self._als.item_factors[cols]
-        )
+        taste = pair_tastes(self._als.user_factors, self._als.item_factors, rows[block], cols)
         features = habit_features(
             self.habits_,
             positions,

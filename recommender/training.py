@@ -18,12 +18,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from recommender.dense import add_item_to_item
 from recommender.features import (
     ProductProfile,
     bought_matrix,
-    category_shares,
     habit_features,
-    item_to_item,
+    pair_shares,
+    pair_tastes,
 )
 from recommender.habits import Habits
 from recommender.ranker import LogisticRanker
@@ -44,30 +45,43 @@ class Signals:
 
     def taste(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """ALS score of each (row, col) pair."""
-        return np.einsum("ij,ij->i", self.user_factors[rows], self.item_factors[cols])
+        return pair_tastes(self.user_factors, self.item_factors, rows, cols)
 
     def discovery_features(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Discovery signals (``DISCOVERY_FEATURES``) of (row, col) pairs."""
+        """Discovery signals (``DISCOVERY_FEATURES``) of (row, col) pairs, grouped by row."""
         profile = self.profile
         columns = [self.taste(rows, cols), profile.log_recent_buyers[cols]]
         for codes in (profile.category, profile.family):
-            shares = category_shares(self.habits, codes)
-            known = codes[cols] >= 0
-            columns.append(np.asarray(shares[rows, np.maximum(codes[cols], 0)]).ravel() * known)
+            columns.append(pair_shares(self.habits, codes, rows, cols))
         columns.append(profile.repeat_logit[cols])
         columns.append(self.item_to_item(rows, cols))
         return np.column_stack(columns).astype(np.float32)
 
     def item_to_item(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Item-to-item score of (row, col) pairs, a block of members at a time."""
+        """Item-to-item score of (row, col) pairs, as serving adds it (a block at a time)."""
         members, inverse = np.unique(rows, return_inverse=True)
         bought = bought_matrix(self.habits)
         values = np.zeros(len(rows), dtype=np.float32)
         for start in range(0, len(members), BLOCK):
-            scores = item_to_item(bought[members[start : start + BLOCK]], self.similarity)
+            block = members[start : start + BLOCK]
+            scores = np.zeros((len(block), self.habits.shape[1]), dtype=np.float32)
+            add_item_to_item(scores, bought, block, self.similarity, 1.0)
             inside = (inverse >= start) & (inverse < start + BLOCK)
-            values[inside] = np.asarray(scores[inverse[inside] - start, cols[inside]]).ravel()
+            values[inside] = scores[inverse[inside] - start, cols[inside]]
         return values
+
+
+def bought_keys(later: pd.DataFrame, n_products: int) -> np.ndarray:
+    """Sorted pair keys of the purchases after the cut (for :func:`is_in`)."""
+    return np.sort(pair_keys(later["row"].to_numpy(), later["col"].to_numpy(), n_products))
+
+
+def is_in(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Whether each key is in ``sorted_keys`` (a binary search; cheaper than ``np.isin``)."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[at] == keys
 
 
 def pair_keys(rows: np.ndarray, cols: np.ndarray, n_products: int) -> np.ndarray:
@@ -97,8 +111,7 @@ def fit_habit_model(
         signals.taste(rows, cols),
         horizon=horizon,
     )
-    bought = pair_keys(later["row"].to_numpy(), later["col"].to_numpy(), habits.shape[1])
-    labels = np.isin(pair_keys(rows, cols, habits.shape[1]), bought)
+    labels = is_in(pair_keys(rows, cols, habits.shape[1]), bought_keys(later, habits.shape[1]))
     return LogisticRanker().fit(features, labels)
 
 
@@ -129,8 +142,7 @@ def fit_discovery_model(
     """
     n_products = signals.habits.shape[1]
     keys = discovery_candidates(signals, members, candidates)
-    bought = np.unique(pair_keys(later["row"].to_numpy(), later["col"].to_numpy(), n_products))
-    labels = np.isin(keys, bought)
+    labels = is_in(keys, bought_keys(later, n_products))
     if labels.all() or not labels.any():
         raise ValueError("no contrast between bought and not bought")
     features = signals.discovery_features(keys // n_products, keys % n_products)
