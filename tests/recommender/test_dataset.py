@@ -47,3 +47,13 @@ def test_purchase_events_drop_unknown_lines(transactions):
     )
     events = dataset.purchase_events(pd.concat([transactions, extra]))
     assert len(events) == len(transactions)
+
+
+def test_ids_and_events_read_at_once_match_reading_them_apart(transactions):
+    lines = transactions.sample(frac=1.0, random_state=0)  # ids in no particular order
+    lines.loc[lines.index[:3], "member_id"] = None  # lines without a member drop
+    dataset, events = Dataset.with_purchase_events(lines)
+    apart = Dataset.from_transactions(lines.dropna(subset=["member_id"]))
+    assert list(dataset.member_ids) == list(apart.member_ids)
+    assert list(dataset.product_ids) == list(apart.product_ids)
+    pd.testing.assert_frame_equal(events, apart.purchase_events(lines.iloc[3:]))

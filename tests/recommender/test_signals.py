@@ -6,6 +6,7 @@ from recommender.features import (
     HABIT_FEATURES,
     ProductProfile,
     bought_matrix,
+    category_affinity,
     habit_features,
     item_similarity,
 )
@@ -74,3 +75,16 @@ def test_the_compiled_log1p_is_numpys_within_float32_spacing():
     log1p_positive(found, np.empty(len(values), np.int32))
     expected = np.log1p(np.maximum(values, 0).astype(np.float64))
     assert np.abs(found - expected).max() < 3e-7
+
+
+def test_category_affinity_spreads_a_family_share_to_its_categories_never_bought():
+    # p0 and p1 share family 0 (categories 0 and 1), p2 is family 1; p3's category is unknown.
+    member = [(0, 0, d) for d in (1, 2, 3)] + [(0, 2, 4), (0, 3, 5)] + [(1, 3, 1)]
+    habits = Habits.from_events(events(member), (3, 4), 10.0)
+    category, family = np.array([0, 1, 2, -1]), np.array([0, 0, 1, -1])
+    affinity = category_affinity(habits, category, family, (2.0, 10.0)).toarray()
+    assert affinity.shape == (3, 4)  # a last, empty column for unknown categories
+    np.testing.assert_allclose(
+        affinity[0], [2 * 0.75 + 10 * 0.75, 10 * 0.75, 2 * 0.25 + 10 * 0.25, 0]
+    )
+    assert not affinity[1:].any()  # only unknown categories, or nothing bought
