@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from recommender.errors import EmptyHistoryError, UnknownMemberError, UnknownProductError
 
 NANOSECONDS_PER_DAY = 86_400 * 10**9
+# The transaction columns the engine learns from (training and evaluation read only these).
+PURCHASE_COLUMNS = ("member_id", "product_id", "timestamp", "quantity")
 FEW = 16  # up to this many ids are looked up one by one (no frame, no factorising)
 
 
@@ -109,8 +113,7 @@ class Dataset:
             raise EmptyHistoryError("no transactions to build a model from")
         ids, positions = [], []
         for column in ("member_id", "product_id"):
-            codes, distinct = pd.factorize(transactions[column].astype(str))
-            distinct = np.asarray(distinct).astype(str)
+            codes, distinct = _factorize(transactions[column])
             order = np.argsort(distinct, kind="stable")
             rank = np.empty(len(order) + 1, dtype=np.int64)
             rank[order], rank[-1] = np.arange(len(order)), -1  # code -1 (no id) stays -1
@@ -126,6 +129,20 @@ class Dataset:
     def from_arrays(cls, arrays) -> Dataset:
         """Inverse of :meth:`to_arrays`."""
         return cls(arrays["member_ids"], arrays["product_ids"])
+
+
+def _factorize(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's code (-1: no id) and the distinct ids (str): Arrow's dictionary encoding
+    for Arrow-backed strings (twice as fast as ``pd.factorize`` there), else pandas'."""
+    if isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow":
+        values = pa.array(ids.array)  # chunks are combined: one dictionary for all
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        encoded = pc.dictionary_encode(values)
+        codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64)
+        return codes, encoded.dictionary.to_numpy(zero_copy_only=False).astype(str)
+    codes, distinct = pd.factorize(ids.astype(str))
+    return codes, np.asarray(distinct).astype(str)
 
 
 def _events(transactions: pd.DataFrame, rows: np.ndarray, cols: np.ndarray) -> pd.DataFrame:

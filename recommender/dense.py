@@ -55,25 +55,24 @@ def _add_item_to_item(scores, indptr, indices, data, rows, near_ptr, near, simil
         for k in range(indptr[rows[i]], indptr[rows[i] + 1]):
             neighbours += near_ptr[indices[k] + 1] - near_ptr[indices[k]]
         room = max(room, neighbours)
-    touched = np.empty(room, dtype=np.int64)
+    touched = np.empty(room, dtype=np.int32)
     sums = np.empty(room, dtype=np.float32)
     scratch = np.empty(room, dtype=np.int32)
     running = np.zeros(scores.shape[1], dtype=np.float32)
-    seen = np.zeros(scores.shape[1], dtype=np.int64)
     for i in range(len(rows)):
         found = 0
         for k in range(indptr[rows[i]], indptr[rows[i] + 1]):
             product, value = indices[k], data[k]
             for t in range(near_ptr[product], near_ptr[product + 1]):
                 other = near[t]
-                touched[found] = other  # kept only the first time (no branch to mispredict)
-                found += 1 - seen[other]
-                seen[other] = 1
+                # Kept only the first time (no branch to mispredict). A product whose sum is
+                # still 0 may be listed twice; its second reading below finds 0 and adds 0.
+                touched[found] = other
+                found += running[other] == 0.0
                 running[other] += value * similar[t]
         for c in range(found):
             sums[c] = running[touched[c]]
             running[touched[c]] = 0.0
-            seen[touched[c]] = 0
         log1p_positive(sums[:found], scratch[:found])
         row = scores[i]
         for c in range(found):

@@ -18,6 +18,7 @@ from loyalty.db import database
 from loyalty.errors import NotFoundError
 from loyalty.events import last_event_id
 from loyalty.history import load_members, load_products, load_transactions
+from recommender.dataset import PURCHASE_COLUMNS
 from recommender.evaluation import evaluate, format_report
 from recommender.model import SelectionModel
 from recommender.selection import recommend
@@ -52,7 +53,9 @@ def train(settings, factors, iterations, regularization, alpha, seed, keep) -> N
     with database(settings) as engine:
         # Purchase events after this one are folded in by serving (see loyalty.events).
         events_through = last_event_id(engine)
-        transactions = load_transactions(engine, until=end_of_today(settings))
+        transactions = load_transactions(
+            engine, until=end_of_today(settings), columns=PURCHASE_COLUMNS
+        )
         products = load_products(engine)
     loaded = time.perf_counter() - started
     model = SelectionModel(
@@ -137,7 +140,9 @@ def recommend_command(settings, member_ids, all_members, n, channel, only_new, o
 def evaluate_command(settings, cutoff: date, k: int, as_json: bool) -> None:
     """Replay history: the engine against most popular, buy-again and item-to-item."""
     with database(settings) as engine:
-        transactions = load_transactions(engine, until=end_of_today(settings))
+        transactions = load_transactions(
+            engine, until=end_of_today(settings), columns=PURCHASE_COLUMNS
+        )
         products, members = load_products(engine), load_members(engine)
     report = evaluate(transactions, products, members, cutoff=pd.Timestamp(cutoff), k=k)
     click.echo(json.dumps(report, indent=2, default=str) if as_json else format_report(report))

@@ -55,3 +55,18 @@ def test_member_attributes_come_back_as_a_dict_per_member(engine, tmp_path):
     assert attributes == [{"pets": "dog"}, {"pets": "dog"}, {}]
     attributes[0]["pets"] = "cat"  # the same stored text, yet each member's own dict
     assert attributes[1] == {"pets": "dog"}
+
+
+def test_large_histories_read_in_key_ranges_by_children_come_back_the_same(
+    engine, tmp_path, monkeypatch
+):
+    files = write_catalog(tmp_path)
+    for kind in ("members", "products", "transactions"):
+        import_file(engine, kind, files[kind])
+    in_process = load_transactions(engine)
+    monkeypatch.setattr("loyalty.history.IN_PROCESS_LINES", 0)  # ADBC children on SQLite
+    monkeypatch.setattr("os.cpu_count", lambda: 3)  # more key ranges than members bought
+    pd.testing.assert_frame_equal(load_transactions(engine), in_process)
+    assert load_transactions(engine, until=datetime(2025, 3, 5)).equals(in_process.iloc[:3])
+    some = ["timestamp", "member_id", "quantity"]
+    pd.testing.assert_frame_equal(load_transactions(engine, columns=some), in_process[some])
