@@ -343,6 +343,23 @@ def _best(model, scores, n, brand_fit: BrandFit | None, at, rows):
     return brand_fit.select(model, scores, at, rows, n)
 
 
+def _popular_scores(model, row, members_at, rows, offset, mask, only_new) -> np.ndarray:
+    """The segment's popularity ``row`` for some members, under their masks and offsets."""
+    scores = np.broadcast_to(row.astype(np.float32), (len(members_at), len(row))).copy()
+    if offset is not None:
+        scores += _block_of(offset, members_at).astype(np.float32)
+    if mask is not None:
+        scores[~np.broadcast_to(_block_of(mask, members_at), scores.shape)] = -np.inf
+    if only_new:
+        own_rows = rows[members_at]
+        has = own_rows >= 0
+        if has.any():
+            sub = scores[has]
+            mask_own(sub, model.habits_.matrix("trips"), own_rows[has])
+            scores[has] = sub
+    return scores
+
+
 def _popular_in_segment(
     model, ids, rows, at, consent, members, n, only_new, allowed, mask, offset, brand_fit
 ):
@@ -362,22 +379,17 @@ def _popular_in_segment(
         if in_segment.sum() < MIN_SEGMENT_MEMBERS:
             in_segment, segment = np.ones_like(in_segment), "all"
         popularity = model.popularity(in_segment)
-        scores = np.broadcast_to(
-            np.log1p(popularity).astype(np.float32), (len(members_at), len(popularity))
-        ).copy()
-        if offset is not None:
-            scores += _block_of(offset, members_at).astype(np.float32)
-        scores[:, ~allowed | (popularity <= 0)] = -np.inf
-        if mask is not None:
-            scores[~np.broadcast_to(_block_of(mask, members_at), scores.shape)] = -np.inf
-        if only_new:
-            own_rows = rows[members_at]
-            has = own_rows >= 0
-            if has.any():
-                sub = scores[has]
-                mask_own(sub, model.habits_.matrix("trips"), own_rows[has])
-                scores[has] = sub
-        chosen, best = _best(model, scores, n, brand_fit, members_at, rows[members_at])
+        row = np.where(allowed & (popularity > 0), np.log1p(popularity), -np.inf)
+        explaining = brand_fit is not None and brand_fit.changes is not None
+        at_once = len(members_at) if explaining else score_rows(len(popularity))
+        chosen = np.empty((len(members_at), n), dtype=np.int64)
+        best = np.empty((len(members_at), n), dtype=np.float32)
+        for start in range(0, len(members_at), at_once):  # slices that stay in the cache
+            part = slice(start, start + at_once)
+            scores = _popular_scores(model, row, members_at[part], rows, offset, mask, only_new)
+            chosen[part], best[part] = _best(
+                model, scores, n, brand_fit, members_at[part], rows[members_at[part]]
+            )
         why = np.where(
             consent[members_at], "no purchase history yet", "no consent to personalisation"
         )
