@@ -271,9 +271,7 @@ def _personal_block(
     curation = None if brand_fit is None else brand_fit.block(model, at, rows)
     explaining = brand_fit is not None and brand_fit.changes is not None
     at_once = len(rows) if explaining else score_rows(items.shape[1])
-    chosen = np.empty((len(rows), n), dtype=np.int64)
-    best = np.empty((len(rows), n), dtype=np.float32)
-    buffer = None
+    parts, buffer = [], None
     for start in range(0, len(rows), at_once):
         part = slice(start, start + at_once)
         scores = model.discovery_scores(rows[part], items, out=buffer)
@@ -284,10 +282,8 @@ def _personal_block(
             scores += _block_of(offset, at[part]).astype(np.float32)
         if item_mask is not None:
             scores[~np.broadcast_to(_block_of(item_mask, at[part]), scores.shape)] = -np.inf
-        if curation is None:
-            chosen[part], best[part] = top_k(scores, n)
-        else:
-            chosen[part], best[part] = curation.select(scores, start, n)
+        parts.append(top_k(scores, n) if curation is None else curation.select(scores, start, n))
+    chosen, best = _stacked(parts)
     n_products = items.shape[1]
     own_keys = pair_keys(block, cols, n_products)
     found = np.searchsorted(own_keys, pair_keys(np.arange(len(rows))[:, None], chosen, n_products))
@@ -343,6 +339,16 @@ def _best(model, scores, n, brand_fit: BrandFit | None, at, rows):
     return brand_fit.select(model, scores, at, rows, n)
 
 
+def _stacked(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Lists of slices one under the other; a shorter slice is padded with -1 and -inf."""
+    if not parts:
+        return np.empty((0, 0), np.int64), np.empty((0, 0), np.float32)
+    width = max(chosen.shape[1] for chosen, _ in parts)
+    chosen = [np.pad(c, ((0, 0), (0, width - c.shape[1])), constant_values=-1) for c, _ in parts]
+    best = [np.pad(b, ((0, 0), (0, width - b.shape[1])), constant_values=-np.inf) for _, b in parts]
+    return np.vstack(chosen), np.vstack(best)
+
+
 def _popular_scores(model, row, members_at, rows, offset, mask, only_new) -> np.ndarray:
     """The segment's popularity ``row`` for some members, under their masks and offsets."""
     scores = np.broadcast_to(row.astype(np.float32), (len(members_at), len(row))).copy()
@@ -382,14 +388,12 @@ def _popular_in_segment(
         row = np.where(allowed & (popularity > 0), np.log1p(popularity), -np.inf)
         explaining = brand_fit is not None and brand_fit.changes is not None
         at_once = len(members_at) if explaining else score_rows(len(popularity))
-        chosen = np.empty((len(members_at), n), dtype=np.int64)
-        best = np.empty((len(members_at), n), dtype=np.float32)
+        parts = []
         for start in range(0, len(members_at), at_once):  # slices that stay in the cache
-            part = slice(start, start + at_once)
-            scores = _popular_scores(model, row, members_at[part], rows, offset, mask, only_new)
-            chosen[part], best[part] = _best(
-                model, scores, n, brand_fit, members_at[part], rows[members_at[part]]
-            )
+            part = members_at[start : start + at_once]
+            scores = _popular_scores(model, row, part, rows, offset, mask, only_new)
+            parts.append(_best(model, scores, n, brand_fit, part, rows[part]))
+        chosen, best = _stacked(parts)
         why = np.where(
             consent[members_at], "no purchase history yet", "no consent to personalisation"
         )

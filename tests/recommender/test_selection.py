@@ -72,3 +72,18 @@ def test_brand_fit_mask_and_offset_are_obeyed(model):
 def test_results_keep_the_order_of_the_request(model):
     selection = recommend(model, ["m12", "m02"], n=1)
     assert selection["member_id"].tolist() == ["m12", "m02"]
+
+
+def test_selections_made_in_slices_of_a_few_members_are_the_same(model, products, members):
+    asked = ["new", "newer", "m01", "m02", "m03", "m11"] + [f"x{i}" for i in range(20)]
+    whole = recommend(model, asked, n=12, only_new=True, products=products, members=members)
+    # Slices of 8 members (the least): the members without history come in three.
+    original = recommender.selection.SCORED_VALUES
+    try:
+        recommender.selection.SCORED_VALUES = 1
+        sliced = recommend(model, asked, n=12, only_new=True, products=products, members=members)
+    finally:
+        recommender.selection.SCORED_VALUES = original
+    assert sliced.equals(whole)
+    assert (~whole["personalized"]).sum() > 8 * 9  # more than one slice of 8 without history
+    assert whole["rank"].max() <= 10  # 12 asked of a catalogue of 10: as long as it goes
