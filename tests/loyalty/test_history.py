@@ -70,3 +70,13 @@ def test_large_histories_read_in_key_ranges_by_children_come_back_the_same(
     assert load_transactions(engine, until=datetime(2025, 3, 5)).equals(in_process.iloc[:3])
     some = ["timestamp", "member_id", "quantity"]
     pd.testing.assert_frame_equal(load_transactions(engine, columns=some), in_process[some])
+
+
+def test_no_purchases_read_as_an_empty_frame_with_the_columns(engine, tmp_path):
+    files = write_catalog(tmp_path)
+    import_file(engine, "members", files["members"])
+    history = load_transactions(engine)
+    assert history.empty and list(history.columns) == [
+        "member_id", "product_id", "timestamp", "quantity", "amount", "channel"
+    ]  # fmt: skip
+    assert str(history["timestamp"].dtype) == "datetime64[s]"
