@@ -52,8 +52,7 @@ class Holdout:
         after = transactions[transactions["timestamp"] >= cutoff]
         if len(before) == 0 or len(after) == 0:
             raise EmptyHistoryError(f"no transactions on one side of the cutoff {cutoff.date()}")
-        dataset = Dataset.from_transactions(before)
-        events = dataset.purchase_events(before)
+        dataset, events = Dataset.with_purchase_events(before)
         habits = Habits.from_events(events, dataset.shape, float(to_days([cutoff])[0]))
         # Products first seen after the cutoff get columns past the training catalogue: they
         # count in the truth but no recommender can name them.
