@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.dialects import postgresql
 
 from loyalty import tables
-from loyalty.sqlite_arrow import in_child, write_arrow_file
+from loyalty.sqlite_arrow import connect_adbc, in_child, write_arrow_file, write_transaction
 
 COLUMNS = (
     "member_key",
@@ -96,11 +96,12 @@ def insert_lines(connection: Connection, lines: pd.DataFrame) -> int:
 
 def _adbc_ingest(database: str, table: str, log: dict) -> int:
     """In a child process: the lines of the Arrow file ``table`` into ``database``."""
-    import adbc_driver_sqlite.dbapi as adbc
-
     lines = pa.ipc.open_file(table).read_all()
-    with adbc.connect(database) as connection, connection.cursor() as cursor:
-        cursor.execute("PRAGMA busy_timeout = 30000")
+    with (
+        connect_adbc(database) as connection,
+        connection.cursor() as cursor,
+        write_transaction(cursor),
+    ):
         cursor.adbc_ingest("incoming_transactions", lines, mode="create", temporary=True)
         # "WHERE true" tells SQLite's parser the ON CONFLICT belongs to the INSERT.
         cursor.execute(
@@ -111,7 +112,6 @@ def _adbc_ingest(database: str, table: str, log: dict) -> int:
         written = cursor.fetchone()[0]
         cursor.execute("DROP TABLE temp.incoming_transactions")
         cursor.execute(_log_sql("?"), _log_row(log, written))
-        connection.commit()
     return written
 
 

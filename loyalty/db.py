@@ -75,15 +75,21 @@ def _parse_url(text: str):
         ) from None
 
 
+# WAL lets the API read while an import or a batch run writes; foreign keys are off by
+# default in SQLite and we want the same integrity as on PostgreSQL. A page cache of up to
+# 256 MB (the default is 2 MB; it grows only as pages are read) keeps the offers' indexes in
+# memory: writing a million members' offers took 1.5x as long with the default, and deleting
+# the run they replace 2x. Every connection gets these, ADBC's in child processes too.
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA cache_size=-262144",
+)
+
+
 def _tune_sqlite(dbapi_connection, _record) -> None:
-    # WAL lets the API read while an import or a batch run writes; foreign keys are off by
-    # default in SQLite and we want the same integrity as on PostgreSQL. A page cache of up to
-    # 256 MB (the default is 2 MB; it grows only as pages are read) keeps the offers' indexes
-    # in memory: writing a million members' offers took 1.5x as long with the default, and
-    # deleting the run they replace 2x.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA cache_size=-262144")
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
     cursor.close()

@@ -12,17 +12,33 @@ from __future__ import annotations
 
 import multiprocessing
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
+
+from loyalty.db import SQLITE_PRAGMAS
+
+
+class ChildJobError(RuntimeError):
+    """A job failed in its child process; the message is the child's error."""
 
 
 def in_child(function: Callable, *args):
     """``function(*args)`` in a fresh child process (spawned: no inherited connections)."""
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
-        return child.submit(function, *args).result()
+        return child.submit(_reporting, function, *args).result()
+
+
+def _reporting(function: Callable, *args):
+    """Run ``function`` and raise its errors as ``ChildJobError``: ADBC's errors cannot be
+    pickled back to the parent, which would see only a broken process pool."""
+    try:
+        return function(*args)
+    except Exception as error:
+        raise ChildJobError(f"{type(error).__name__}: {error}") from None
 
 
 def read_arrow(database: str, *sql: str) -> pa.Table:
@@ -38,7 +54,8 @@ def read_arrow(database: str, *sql: str) -> pa.Table:
     ):
         paths = [str(Path(folder) / f"part-{i}.arrow") for i in range(len(sql))]
         reads = [
-            children.submit(_read_to_file, database, q, p) for q, p in zip(sql, paths, strict=True)
+            children.submit(_reporting, _read_to_file, database, q, p)
+            for q, p in zip(sql, paths, strict=True)
         ]
         for read in reads:
             read.result()
@@ -58,10 +75,35 @@ def write_arrow_file(table: pa.Table, path: Path) -> None:
         writer.write_table(table)
 
 
-def _read_to_file(database: str, sql: str, path: str) -> None:
+def connect_adbc(database: str):
+    """An ADBC connection to the SQLite file ``database``, tuned as the engine's connections
+    are; it waits up to 30 s for another process's write to end. Only in a child process.
+
+    It commits each statement (some pragmas cannot be set in a transaction): a write of
+    several statements runs in a :func:`write_transaction`.
+    """
     import adbc_driver_sqlite.dbapi as adbc
 
-    with adbc.connect(database) as connection, connection.cursor() as cursor:
-        cursor.execute("PRAGMA busy_timeout = 30000")
+    connection = adbc.connect(database, autocommit=True)
+    with connection.cursor() as cursor:
+        for pragma in ("PRAGMA busy_timeout = 30000", *SQLITE_PRAGMAS):
+            cursor.execute(pragma)
+    return connection
+
+
+@contextmanager
+def write_transaction(cursor) -> Iterator[None]:
+    """One all-or-nothing write on a :func:`connect_adbc` cursor (rolled back on any error)."""
+    cursor.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        cursor.execute("ROLLBACK")
+        raise
+    cursor.execute("COMMIT")
+
+
+def _read_to_file(database: str, sql: str, path: str) -> None:
+    with connect_adbc(database) as connection, connection.cursor() as cursor:
         cursor.execute(sql)
         write_arrow_file(cursor.fetch_arrow_table(), Path(path))

@@ -44,6 +44,7 @@ from recommender.selection import recommend_with_changes
 
 CANDIDATES_PER_OFFER = 3
 CHOSEN_COLUMNS = [
+    "offer_id",
     "member_id",
     "product_id",
     "kind",
@@ -128,6 +129,11 @@ def choose_offers(model: SelectionModel, context: OfferContext, member_ids) -> p
     chosen["holdout"] = in_holdout(ids, campaign.name, campaign.holdout)[member]
     benefit_ids = np.array([b.id for b in benefits] or [""], dtype=object)
     chosen["benefit_id"] = benefit_ids[chosen["_benefit"].to_numpy(np.int64)]
+    # Made here, block by block (in parallel), not in the global phase: hashing each offer
+    # is per-row work.
+    chosen["offer_id"] = offer_ids(
+        campaign.name, chosen["member_id"], chosen["product_id"], chosen["benefit_id"]
+    )
     return chosen[CHOSEN_COLUMNS].reset_index(drop=True)
 
 
@@ -209,31 +215,31 @@ def _spend_budget(chosen: pd.DataFrame, budget: float) -> pd.DataFrame:
 
 def _offer_rows(chosen: pd.DataFrame, context: OfferContext, ruleset_version) -> pd.DataFrame:
     campaign = context.campaign
-    stage = chosen["journey_stage"].to_numpy().astype(str)
-    motive = pd.Series(stage).map(MOTIVE).to_numpy(dtype=object)
+    stage = chosen["journey_stage"].astype(str)
+    motive = pd.array(stage.map(MOTIVE).to_numpy(dtype=object), dtype="str")
+    # Text columns are passed on as the (Arrow) arrays they are: no Python string per row.
+    text = {name: chosen[name].astype("str").array for name in _TEXT_COLUMNS}
     offers = pd.DataFrame(
         {
-            "offer_id": offer_ids(
-                campaign.name, chosen["member_id"], chosen["product_id"], chosen["benefit_id"]
-            ),
+            "offer_id": text["offer_id"],
             "run_id": context.run_id,
             "campaign": campaign.name,
-            "member_id": chosen["member_id"].to_numpy(),
+            "member_id": text["member_id"],
             "rank": chosen.groupby("member_id", sort=False).cumcount().to_numpy() + 1,
-            "product_id": chosen["product_id"].to_numpy(),
-            "benefit_id": chosen["benefit_id"].to_numpy(),
-            "benefit_type": chosen["benefit_type"].to_numpy(),
+            "product_id": text["product_id"],
+            "benefit_id": text["benefit_id"],
+            "benefit_type": text["benefit_type"],
             "benefit_value": chosen["benefit_value"].to_numpy(),
             "face_value": chosen["face_value"].to_numpy(),
             "expected_value": chosen["expected_value"].to_numpy(),
             "valid_from": campaign.valid_from,
             "valid_until": campaign.valid_until,
-            "channels": chosen["channels"].to_numpy(),
-            "journey_stage": stage,
-            "kind": chosen["kind"].to_numpy(),
+            "channels": text["channels"],
+            "journey_stage": pd.array(stage.to_numpy(), dtype="str"),
+            "kind": text["kind"],
             "personalized": chosen["personalized"].to_numpy(dtype=bool),
             "holdout": chosen["holdout"].to_numpy(dtype=bool),
-            "reason": motive + ". " + chosen["reason"].to_numpy(dtype=object),
+            "reason": motive + ". " + text["reason"],
             "score": chosen["score"].to_numpy(np.float64).round(4),
             "model_version": context.model_version,
             "ruleset_version": ruleset_version,
@@ -242,21 +248,27 @@ def _offer_rows(chosen: pd.DataFrame, context: OfferContext, ruleset_version) ->
     return offers.reset_index(drop=True)
 
 
+_TEXT_COLUMNS = ("offer_id", "member_id", "product_id", "benefit_id", "benefit_type", "channels",
+                 "kind", "reason")  # fmt: skip
+
+
 def _summary(offers: pd.DataFrame, ids, holdout, campaign: Campaign) -> dict:
-    issued = offers[~offers["holdout"]]
-    spent = float(issued["face_value"].sum())
+    issued = ~offers["holdout"].to_numpy(dtype=bool)
+    spent = float(offers["face_value"].to_numpy()[issued].sum())
+
+    def counts(column: str) -> dict[str, int]:
+        return {str(k): int(v) for k, v in offers[column][issued].value_counts().items()}
+
     return {
         "members": len(ids),
         "holdout_members": int(holdout.sum()),
-        "members_with_offers": int(issued["member_id"].nunique()),
-        "offers": len(issued),
-        "holdout_offers": int(offers["holdout"].sum()),
+        "members_with_offers": int(offers["member_id"][issued].nunique()),
+        "offers": int(issued.sum()),
+        "holdout_offers": int((~issued).sum()),
         "face_value": round(spent, 2),
         "budget": campaign.budget,
         "budget_used": round(spent / campaign.budget, 4) if campaign.budget else 0.0,
-        "by_stage": {str(k): int(v) for k, v in issued["journey_stage"].value_counts().items()},
-        "by_benefit_type": {
-            str(k): int(v) for k, v in issued["benefit_type"].value_counts().items()
-        },
-        "products": int(issued["product_id"].nunique()),
+        "by_stage": counts("journey_stage"),
+        "by_benefit_type": counts("benefit_type"),
+        "products": int(offers["product_id"][issued].nunique()),
     }

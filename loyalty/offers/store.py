@@ -10,20 +10,35 @@ generation of the campaign deletes it.
 from __future__ import annotations
 
 import io
+import tempfile
 from datetime import date, datetime
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyarrow import csv
 from sqlalchemy import Engine, and_, bindparam, delete, insert, select, update
 
 from loyalty.offers.benefits import Benefit, make_benefit
 from loyalty.offers.campaigns import Campaign
 from loyalty.offers.errors import CampaignInputError, OfferNotFoundError
-from loyalty.offers.tables import benefits, campaigns, offer_runs, offers, redemptions
+from loyalty.offers.tables import (
+    benefits,
+    campaigns,
+    offer_runs,
+    offers,
+    offers_by_id,
+    redemptions,
+)
+from loyalty.sqlite_arrow import connect_adbc, in_child, write_arrow_file, write_transaction
 
 OFFER_COLUMNS = [c.name for c in offers.columns]
+ID_COLUMNS = [c.name for c in offers_by_id.columns]
 CHUNK = 10_000
+# Up to this many offers SQLite gets plain inserts in this process; more go through ADBC.
+IN_PROCESS_OFFERS = 100_000
 
 
 # Benefits -----------------------------------------------------------------------------------
@@ -127,7 +142,7 @@ def start_run(
         ).all()
         stale = [run_id for run_id, status in runs if status == "running"]
         if stale:
-            connection.execute(delete(offers).where(offers.c.run_id.in_(stale)))
+            _delete_offers(connection, stale)
             connection.execute(delete(offer_runs).where(offer_runs.c.run_id.in_(stale)))
         number = 1 + max((int(r.rsplit("-r", 1)[1]) for r, _ in runs), default=0)
         run_id = f"{campaign.name}-r{number:04d}"
@@ -160,44 +175,102 @@ def running_run(engine: Engine, campaign: str) -> dict | None:
 
 def write_offers(engine: Engine, run_id: str, rows: pd.DataFrame) -> None:
     """Store a running run's offer rows (columns as the ``offers`` table), replacing any it
-    has already (a resumed run writes them again)."""
+    has already (a resumed run writes them again), all or nothing."""
+    if engine.dialect.name == "sqlite" and len(rows) > IN_PROCESS_OFFERS:
+        # ADBC runs in a child process: see loyalty.sqlite_arrow.
+        with tempfile.TemporaryDirectory(prefix="loyalty-offers-") as folder:
+            path = Path(folder) / "offers.arrow"
+            write_arrow_file(_sqlite_table(rows), path)
+            in_child(_adbc_write, engine.url.database, run_id, str(path))
+        return
     with engine.begin() as connection:
-        connection.execute(delete(offers).where(offers.c.run_id == run_id))
-        # Chunk by chunk: a million members' offers as Python objects at once would take GBs.
-        for start in range(0, len(rows), CHUNK):
-            part = rows.iloc[start : start + CHUNK][OFFER_COLUMNS]
-            if connection.dialect.name == "sqlite":
-                _insert_sqlite(connection, part)
-            elif connection.dialect.name == "postgresql":
-                _copy_postgresql(connection, part)
-            else:
-                values = part.astype(object).where(part.notna(), None)
-                connection.execute(insert(offers), values.to_dict("records"))
+        _delete_offers(connection, [run_id])
+        by_id = rows[ID_COLUMNS].sort_values("offer_id")
+        for table, frame in ((offers, rows[OFFER_COLUMNS]), (offers_by_id, by_id)):
+            # Chunk by chunk: a million offers as Python objects at once would take GBs.
+            for start in range(0, len(frame), CHUNK):
+                _insert(connection, table, frame.iloc[start : start + CHUNK])
 
 
-def _insert_sqlite(connection, part: pd.DataFrame) -> None:
-    """Plain tuples straight to the driver, column by column: 2.5x faster than SQLAlchemy's
-    dicts here.
+def _delete_offers(connection, run_ids: list[str]) -> None:
+    for table in (offers, offers_by_id):
+        connection.execute(delete(table).where(table.c.run_id.in_(run_ids)))
 
-    Dates go as ISO text and booleans as 0/1, as SQLAlchemy stores them in SQLite.
+
+def _insert(connection, table, part: pd.DataFrame) -> None:
+    if connection.dialect.name == "sqlite":
+        values = zip(*(c.to_pylist() for c in _sqlite_table(part).columns), strict=True)
+        columns = ", ".join(part.columns)
+        marks = ", ".join("?" for _ in part.columns)
+        sql = f"INSERT INTO {table.name} ({columns}) VALUES ({marks})"
+        connection.exec_driver_sql(sql, list(values))
+    elif connection.dialect.name == "postgresql":
+        _copy_postgresql(connection, table, part)
+    else:
+        values = part.astype(object).where(part.notna(), None)
+        connection.execute(insert(table), values.to_dict("records"))
+
+
+def _sqlite_table(rows: pd.DataFrame) -> pa.Table:
+    """Offer columns as SQLAlchemy stores them in SQLite: dates as ISO text, booleans as 0/1."""
+    changes = {
+        **{name: _iso_dates(rows[name]) for name in ("valid_from", "valid_until") if name in rows},
+        **{
+            name: rows[name].astype(np.int64)
+            for name in ("personalized", "holdout")
+            if name in rows
+        },
+    }
+    return pa.Table.from_pandas(rows.assign(**changes), preserve_index=False)
+
+
+def _iso_dates(days: pd.Series) -> np.ndarray:
+    """Dates as ``YYYY-MM-DD`` text; each distinct day (a campaign has one or two) once."""
+    codes, distinct = pd.factorize(days)
+    texts = pd.to_datetime(pd.Series(distinct, dtype=object)).dt.strftime("%Y-%m-%d")
+    return texts.to_numpy(dtype=object)[codes]
+
+
+def _by_member(table: pa.Table) -> pa.Table:
+    """Offer rows in key order (run, member, rank). They usually come so: each member's
+    offers together, ranked. Sorting them anyway would cost seconds a million members."""
+    members = table["member_id"]
+    ordered = (
+        len(members) < 2
+        or pc.all(pc.less_equal(members.slice(0, len(members) - 1), members.slice(1))).as_py()
+    )
+    if ordered:
+        return table
+    return table.sort_by([("member_id", "ascending"), ("rank", "ascending")])
+
+
+def _adbc_write(database: str, run_id: str, path: str) -> None:
+    """In a child process: the offers of the Arrow file ``path`` replace run ``run_id``'s.
+
+    Each table's rows go in its key order: each lands next to the one before.
     """
-    columns = []
-    for name in OFFER_COLUMNS:
-        column = part[name]
-        if name in ("valid_from", "valid_until"):
-            column = pd.to_datetime(column).dt.strftime("%Y-%m-%d")
-        columns.append(column.astype(object).where(column.notna(), None).tolist())
-    statement = str(insert(offers).compile(dialect=connection.dialect))
-    connection.exec_driver_sql(statement, list(zip(*columns, strict=True)))
+    with pa.memory_map(path) as source:
+        table = pa.ipc.open_file(source).read_all()
+    rows = _by_member(table)
+    by_id = table.select(ID_COLUMNS).sort_by("offer_id")
+    with (
+        connect_adbc(database) as connection,
+        connection.cursor() as cursor,
+        write_transaction(cursor),
+    ):
+        for name in ("offers", "offers_by_id"):
+            cursor.execute(f"DELETE FROM {name} WHERE run_id = ?", (run_id,))
+        cursor.adbc_ingest("offers", rows, mode="append")
+        cursor.adbc_ingest("offers_by_id", by_id, mode="append")
 
 
-def _copy_postgresql(connection, part: pd.DataFrame) -> None:
+def _copy_postgresql(connection, table, part: pd.DataFrame) -> None:
     """``COPY`` from the CSV Arrow writes, in the connection's transaction: 3x faster than
     inserting the rows (missing values go as unquoted empty fields, which are NULL)."""
     buffer = io.BytesIO()
-    table = pa.Table.from_pandas(part, preserve_index=False)
-    csv.write_csv(table, buffer, csv.WriteOptions(include_header=False))
-    sql = f"COPY offers ({', '.join(OFFER_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
+    values = pa.Table.from_pandas(part, preserve_index=False)
+    csv.write_csv(values, buffer, csv.WriteOptions(include_header=False))
+    sql = f"COPY {table.name} ({', '.join(part.columns)}) FROM STDIN WITH (FORMAT csv)"
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
         copy.write(buffer.getvalue())
 
@@ -220,7 +293,7 @@ def finish_run(engine: Engine, run_id: str, summary: dict) -> None:
             update(campaigns).where(campaigns.c.name == campaign).values(current_run=run_id)
         )
         if previous is not None:
-            connection.execute(delete(offers).where(offers.c.run_id == previous))
+            _delete_offers(connection, [previous])
             connection.execute(
                 update(offer_runs).where(offer_runs.c.run_id == previous).values(status="replaced")
             )
@@ -318,7 +391,15 @@ def run_offers(engine: Engine, run_id: str) -> pd.DataFrame:
 
 def find_offer(engine: Engine, offer_id: str) -> dict | None:
     """One offer members can see now, by id (None when no current run has it)."""
-    query = _current(select(offers).select_from(offers)).where(offers.c.offer_id == offer_id)
+    located = offers.join(
+        offers_by_id,
+        and_(
+            offers_by_id.c.run_id == offers.c.run_id,
+            offers_by_id.c.member_id == offers.c.member_id,
+            offers_by_id.c.rank == offers.c.rank,
+        ),
+    )
+    query = _current(select(offers).select_from(located)).where(offers_by_id.c.offer_id == offer_id)
     with engine.connect() as connection:
         found = connection.execute(query).mappings().first()
     return None if found is None else dict(found)

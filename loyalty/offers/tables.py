@@ -1,4 +1,4 @@
-"""The tables of benefits, campaigns, runs, offers and redemptions (migration 0004)."""
+"""The tables of benefits, campaigns, runs, offers and redemptions (migrations 0004, 0006)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
-    Index,
     Integer,
     PrimaryKeyConstraint,
     String,
@@ -58,7 +57,8 @@ offer_runs = Table(
 )
 
 # Offers of every run; the holdout's would-be offers are kept (``holdout``) for the uplift
-# report but never shown or redeemed.
+# report but never shown or redeemed. Keyed by run, member and rank: a run is written in member
+# order and deleted whole, each a contiguous range of the key (migration 0006).
 offers = Table(
     "offers",
     metadata,
@@ -84,9 +84,22 @@ offers = Table(
     Column("score", Float, nullable=False),
     Column("model_version", String(32)),
     Column("ruleset_version", Integer),
-    PrimaryKeyConstraint("run_id", "offer_id"),
-    Index("ix_offers_member", "member_id"),
-    Index("ix_offers_offer", "offer_id"),
+    PrimaryKeyConstraint("run_id", "member_id", "rank", name="offers_pkey"),
+)
+
+# Where each offer of a run is, by its id (what a till scans to redeem it). A table of its own,
+# written in id order, rather than an index on ``offers.offer_id``: offers are written in
+# member order, so such an index took its entries at random places, which made writing a
+# million members' offers 2x and deleting them 3x as slow (migration 0006).
+offers_by_id = Table(
+    "offers_by_id",
+    metadata,
+    Column("run_id", String(100), nullable=False),
+    Column("offer_id", String(40), nullable=False),
+    Column("member_id", String(64), nullable=False),
+    Column("rank", Integer, nullable=False),
+    PrimaryKeyConstraint("run_id", "offer_id", name="offers_by_id_pkey"),
+    sqlite_with_rowid=False,
 )
 
 # A redemption keeps what was redeemed, so it outlives the run that made the offer.

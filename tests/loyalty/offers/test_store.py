@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from loyalty.offers.store import OFFER_COLUMNS, write_offers
@@ -39,14 +40,17 @@ def offer(offer_id: str, **changes) -> dict:
     return row | changes
 
 
-def test_offer_rows_come_back_as_written(engine):
+@pytest.mark.parametrize("in_process", [True, False], ids=["in-process", "bulk"])
+def test_offer_rows_come_back_as_written(engine, monkeypatch, in_process):
+    if not in_process:  # SQLite: through ADBC in a child process
+        monkeypatch.setattr("loyalty.offers.store.IN_PROCESS_OFFERS", 0)
     rows = pd.DataFrame(
         [
             offer("o1"),
-            offer("o2", reason='Quoted "Oat milk", a comma\nand a new line', holdout=True),
+            offer("o2", reason='Quoted "Oat milk", a comma\nand a new line', holdout=True, rank=2),
             offer("o3", reason="", model_version=None, ruleset_version=None, kind="discovery"),
         ]
-    )
+    ).assign(member_id=["M2", "M2", "M1"])  # written in any member order
     write_offers(engine, "r1", rows)
     write_offers(engine, "r1", rows)  # written again (a resumed run): replaced, not doubled
     with engine.connect() as connection:
@@ -54,3 +58,16 @@ def test_offer_rows_come_back_as_written(engine):
         back = [dict(row) for row in connection.execute(query).mappings()]
     expected = rows.astype(object).where(rows.notna(), None).to_dict("records")
     assert [{c: row[c] for c in OFFER_COLUMNS} for row in back] == expected
+
+
+@pytest.mark.parametrize("in_process", [True, False], ids=["in-process", "bulk"])
+def test_a_failed_write_leaves_the_run_as_it_was(engine, monkeypatch, in_process):
+    if not in_process:
+        monkeypatch.setattr("loyalty.offers.store.IN_PROCESS_OFFERS", 0)
+    write_offers(engine, "r1", pd.DataFrame([offer("o1")]))
+    twice = pd.DataFrame([offer("o2", member_id="M2"), offer("o3"), offer("o4")])  # M1 rank 1
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        write_offers(engine, "r1", twice)
+    with engine.connect() as connection:
+        kept = connection.execute(sa.select(offers.c.offer_id)).scalars().all()
+    assert kept == ["o1"]

@@ -1,0 +1,54 @@
+"""The migrations build exactly the tables the code declares, and step down and up again."""
+
+from __future__ import annotations
+
+import pandas as pd
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select
+
+import loyalty.brand_fit.tables
+import loyalty.events
+import loyalty.keys
+import loyalty.offers.tables  # noqa: F401  (each module adds its tables to the metadata)
+from loyalty.db import MIGRATIONS, migrate
+from loyalty.offers.store import write_offers
+from loyalty.offers.tables import offers_by_id
+from loyalty.tables import metadata
+from tests.loyalty.offers.test_store import offer
+
+
+def _differences(engine) -> list:
+    with engine.connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection), metadata)
+
+
+def _downgrade(engine, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def test_migrated_schema_is_the_declared_one(engine):
+    assert _differences(engine) == []
+
+
+def test_offers_key_migration_goes_down_and_up_again(engine):
+    rows = pd.DataFrame([offer("o1"), offer("o2", rank=2), offer("o3", member_id="M2")])
+    write_offers(engine, "r1", rows)
+    _downgrade(engine, "0005")
+    with engine.connect() as connection:
+        key = inspect(connection).get_pk_constraint("offers")["constrained_columns"]
+        indexes = {index["name"] for index in inspect(connection).get_indexes("offers")}
+    assert key == ["run_id", "offer_id"]
+    assert indexes == {"ix_offers_member", "ix_offers_offer"}
+    migrate(engine)
+    assert _differences(engine) == []
+    with engine.connect() as connection:  # offers kept, and found by id again
+        query = select(offers_by_id.c.offer_id, offers_by_id.c.member_id, offers_by_id.c.rank)
+        found = connection.execute(query.order_by(offers_by_id.c.offer_id)).all()
+    assert [tuple(row) for row in found] == [("o1", "M1", 1), ("o2", "M1", 2), ("o3", "M2", 1)]
