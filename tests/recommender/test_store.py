@@ -3,7 +3,7 @@ import pytest
 
 from recommender.errors import ModelNotFoundError
 from recommender.selection import recommend
-from recommender.store import ModelStore
+from recommender.store import ModelStore, read_npz
 
 
 def test_save_load_roundtrip_gives_the_same_selection(tmp_path, model):
@@ -32,3 +32,23 @@ def test_missing_models_are_a_clear_error(tmp_path):
         store.load()
     with pytest.raises(ModelNotFoundError, match="v0042"):
         store.set_current("v0042")
+
+
+@pytest.mark.parametrize("save", [np.savez, np.savez_compressed], ids=["stored", "compressed"])
+def test_npz_arrays_read_as_numpy_reads_them_and_stay_private(tmp_path, save):
+    written = {
+        "factors": np.arange(12, dtype=np.float32).reshape(3, 4),
+        "by_column": np.asfortranarray(np.arange(6, dtype=np.int64).reshape(2, 3)),
+        "ids": np.array(["M1", "M22", "Ω3"]),
+        "empty": np.zeros((0, 5), dtype=np.float64),
+        "one": np.array(2.5),
+        "wide": np.zeros(70_000, dtype=np.int8),  # longer than the slice its header is read from
+    }
+    save(tmp_path / "model.npz", **written)
+    read = read_npz(tmp_path / "model.npz")
+    assert read.keys() == written.keys()
+    for name, values in written.items():
+        assert read[name].dtype == values.dtype and read[name].shape == values.shape
+        assert np.array_equal(read[name], values)
+    read["factors"][0, 0] = 99.0  # a change stays in this process: the file keeps its values
+    assert read_npz(tmp_path / "model.npz")["factors"][0, 0] == 0.0
