@@ -26,7 +26,7 @@ from loyalty.brand_fit.curate import Curator
 from loyalty.brand_fit.validation import validate_rules
 from loyalty.formats import CHANNELS
 from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds, journey_stages
-from recommender.dense import add_gathered, add_item_to_item
+from recommender.dense import ProductGroups, add_group_values, add_item_to_item
 from recommender.features import ProductProfile, habit_features
 from recommender.habits import Habits
 from recommender.kept import kept, members_by_id
@@ -346,7 +346,7 @@ def compile_kernels() -> None:
     )
     scores = np.zeros((1, 3), np.float32)
     Curator(block).curate(scores, 2, liked_above_base_rate=True)
-    add_gathered(scores, np.zeros((1, 1), np.float32), np.zeros(3, np.int64))
+    add_group_values(scores, bought, np.zeros(1, np.int64), ProductGroups(np.arange(3)))
     add_item_to_item(scores, bought, np.zeros(1, np.int64), sparse.identity(3, format="csr"), 1.0)
     chosen = top_k(scores, 2)[0]
     habits = Habits.from_events(pd.DataFrame({"row": [0], "col": [1], "day": [0.0]}), (1, 3), 1.0)

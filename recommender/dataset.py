@@ -6,6 +6,8 @@ builds. Integer indices never leave ``recommender``; everything outside speaks i
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -120,6 +122,13 @@ class Dataset:
             ids.append(distinct[order])
             positions.append(rank[codes])
         return cls(*ids), _events(transactions, *positions)
+
+    def with_product_order(self, order: np.ndarray) -> Dataset:
+        """The same ids with the products in ``order`` (positions of the current ones)."""
+        reordered = copy.copy(self)
+        reordered.product_ids = self.product_ids[order]
+        reordered._products = pd.Index(reordered.product_ids)
+        return reordered
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Id maps as fixed-width unicode arrays, ready for ``np.savez`` (no pickle)."""

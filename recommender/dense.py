@@ -7,10 +7,38 @@ import numpy as np
 from scipy import sparse
 
 
-def add_gathered(scores: np.ndarray, table: np.ndarray, columns: np.ndarray) -> None:
-    """``scores[i, j] += table[i, columns[j]]``: a per-member value for each product's group."""
-    table = np.ascontiguousarray(table, dtype=np.float32)
-    _add_gathered(scores, table, np.ascontiguousarray(columns, dtype=np.int64))
+class ProductGroups:
+    """Which products make up each group (a category), for adding a value per group.
+
+    ``groups[j]`` is product ``j``'s group. When each group's products lie side by side (the
+    model orders its products by category), a group's value is added to one slice of the
+    scores, a loop that vectorises; otherwise product by product.
+    """
+
+    def __init__(self, groups: np.ndarray) -> None:
+        groups = np.asarray(groups, dtype=np.int64)
+        self.products = np.argsort(groups, kind="stable")
+        count = int(groups.max(initial=-1)) + 1
+        self.starts = np.searchsorted(groups[self.products], np.arange(count + 1))
+        self.side_by_side = bool((self.products == np.arange(len(groups))).all())
+
+
+def add_group_values(
+    scores: np.ndarray, values: sparse.csr_matrix, rows: np.ndarray, groups: ProductGroups
+) -> None:
+    """``scores[i, j] += values[rows[i], g]`` for every product ``j`` of every group ``g``
+    (a member's value for each product's category); groups a member has no value for cost
+    nothing."""
+    _add_group_values(
+        scores,
+        values.indptr,
+        values.indices,
+        values.data.astype(np.float32, copy=False),
+        np.ascontiguousarray(rows, dtype=np.int64),
+        groups.products,
+        groups.starts,
+        groups.side_by_side,
+    )
 
 
 def add_item_to_item(
@@ -40,11 +68,17 @@ def add_item_to_item(
 
 
 @numba.njit(cache=True, nogil=True)
-def _add_gathered(scores, table, columns):
-    for i in range(scores.shape[0]):
-        row, values = scores[i], table[i]
-        for j in range(scores.shape[1]):
-            row[j] += values[columns[j]]
+def _add_group_values(scores, indptr, indices, data, rows, products, starts, side_by_side):
+    for i in range(len(rows)):
+        row = scores[i]
+        for k in range(indptr[rows[i]], indptr[rows[i] + 1]):
+            value, first, last = data[k], starts[indices[k]], starts[indices[k] + 1]
+            if side_by_side:
+                for j in range(first, last):
+                    row[j] += value
+            else:
+                for t in range(first, last):
+                    row[products[t]] += value
 
 
 @numba.njit(cache=True, nogil=True)

@@ -26,7 +26,7 @@ from implicit.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
 from recommender.dataset import NANOSECONDS_PER_DAY, Dataset
-from recommender.dense import add_gathered, add_item_to_item
+from recommender.dense import ProductGroups, add_group_values, add_item_to_item
 from recommender.errors import EmptyHistoryError
 from recommender.features import (
     DISCOVERY_FEATURES,
@@ -65,6 +65,7 @@ class SelectionModel:
         Of the ``iterations``, how many run on the whole window, warm-started from the
         factors fitted on the window before the validation weeks. ALS thus costs what one
         plain fit costs, and the blend weights learn from tastes that never saw their labels.
+        With fewer ``iterations`` than that, each part gets at least one.
     validation_days : float
         Length of the window end the blend weights are learned on.
     horizon_days : float
@@ -127,9 +128,10 @@ class SelectionModel:
             ALS produced NaN or infinite factors.
         """
         timings, started = {}, time.perf_counter()
-        self.dataset_, events = Dataset.with_purchase_events(transactions)
+        dataset, events = Dataset.with_purchase_events(transactions)
         if len(events) == 0:
             raise EmptyHistoryError("no usable transactions to build a model from")
+        self.dataset_, events = _by_category(dataset, events, products)
         ids = self.dataset_.product_ids
         self.category_ = category_codes(ids, products, 3)
         self.family_ = category_codes(ids, products, 2)
@@ -151,7 +153,7 @@ class SelectionModel:
             timings["habits"] = time.perf_counter() - started
             scoring = pool.submit(self._prepare_scoring, timings)  # after the blend's weights
             started = time.perf_counter()
-            iterations = self.refit_iterations if learning else None
+            iterations = self._iterations()[1] if learning else None
             fit_tastes(self._als, confidence(self.habits_), iterations)
             timings["tastes"] = time.perf_counter() - started
             for step in (blending, scoring):
@@ -181,7 +183,7 @@ class SelectionModel:
         self.similarity_ = item_similarity(habits)
         timings["similarity"] = time.perf_counter() - started
         started = time.perf_counter()
-        fit_tastes(self._als, confidence(habits), self.iterations - self.refit_iterations)
+        fit_tastes(self._als, confidence(habits), self._iterations()[0])
         timings["validation_tastes"] = time.perf_counter() - started
         profile = ProductProfile.from_habits(habits, self.category_, self.family_)
         # Copies: the final iterations go on from these factors, in place.
@@ -193,6 +195,15 @@ class SelectionModel:
             self.similarity_,
         )
         return signals, later, members, cut
+
+    def _iterations(self) -> tuple[int, int]:
+        """ALS iterations before the validation weeks, then on the whole window.
+
+        At least one each: with no iteration before the weeks, the blend would learn from
+        the random factors ALS starts from (and give them weights in the thousands).
+        """
+        refit = max(min(self.refit_iterations, self.iterations - 1), 1)
+        return max(self.iterations - refit, 1), refit
 
     def _learn_weights(
         self, signals: Signals, later: pd.DataFrame, members: np.ndarray, cut: float, timings
@@ -217,8 +228,7 @@ class SelectionModel:
         self._bought = bought_matrix(self.habits_)
         # Products of unknown category read the affinity's last, empty column.
         unknown = self._affinity.shape[1] - 1
-        columns = np.where(self.category_ >= 0, self.category_, unknown)
-        self._affinity_columns = columns.astype(np.int64)
+        self._categories = ProductGroups(np.where(self.category_ >= 0, self.category_, unknown))
         self._popularity: dict[bytes, np.ndarray] = {}
         self._product_offset = (
             w[1] * self.profile_.log_recent_buyers + w[4] * self.profile_.repeat_logit
@@ -279,8 +289,11 @@ class SelectionModel:
         members = np.empty((len(rows), items.shape[0]), dtype=np.float32)
         members[:, :-1] = self._als.user_factors[rows] * np.float32(self.discovery_weights_[0])
         members[:, -1] = 1.0
-        scores = np.matmul(members, items, out=None if out is None else out[: len(rows)])
-        add_gathered(scores, self._affinity[rows].toarray(), self._affinity_columns)
+        # OpenBLAS's edge kernels multiply padding by the offsets, so an unavailable product
+        # (-inf) in the last column can raise the invalid flag; the scores are exact.
+        with np.errstate(invalid="ignore"):
+            scores = np.matmul(members, items, out=None if out is None else out[: len(rows)])
+        add_group_values(scores, self._affinity, rows, self._categories)
         weight = self.discovery_weights_[5]
         add_item_to_item(scores, self._bought, rows, self.similarity_, weight)
         return scores
@@ -425,6 +438,17 @@ class SelectionModel:
                 zip(DISCOVERY_FEATURES, map(float, self.discovery_weights_), strict=True)
             ),
         }
+
+
+def _by_category(dataset: Dataset, events: pd.DataFrame, products) -> tuple[Dataset, pd.DataFrame]:
+    """Products ordered by category, by id within one: scoring adds each member's category
+    affinity to runs of adjacent products (``dense.add_group_values``), not product by
+    product (16 of the 175 µs a member's offers took among 50,000 products)."""
+    order = np.argsort(category_codes(dataset.product_ids, products, 3), kind="stable")
+    position = np.empty_like(order)
+    position[order] = np.arange(len(order))
+    events["col"] = position[events["col"].to_numpy()]
+    return dataset.with_product_order(order), events
 
 
 def _padded(weights: np.ndarray, size: int) -> np.ndarray:

@@ -1,6 +1,9 @@
+import datetime
+
 import numpy as np
 import pytest
 
+from fixtures import generate
 from recommender.errors import EmptyHistoryError, TrainingFailedError
 from recommender.model import SelectionModel
 from recommender.selection import recommend
@@ -44,3 +47,13 @@ def test_short_window_falls_back_to_default_weights(transactions):
     ]
     model = SelectionModel(factors=4, iterations=5, random_state=0).fit(recent)
     assert recommend(model, ["m00"], n=3)["personalized"].all()
+
+
+def test_few_iterations_still_fit_tastes_before_the_blend_learns_from_them():
+    # Fewer iterations than refit_iterations (5) once left none before the validation weeks:
+    # the blend learnt from ALS's random start and weighed taste in the thousands.
+    data = generate(members=80, products=120, seed=11, until=datetime.date(2026, 6, 30))
+    model = SelectionModel(factors=8, iterations=3, random_state=1)
+    assert model._iterations() == (1, 2)
+    model.fit(data.transactions, data.products)
+    assert abs(model.discovery_weights_[0]) < 20

@@ -194,7 +194,7 @@ def test_compiled_kernels_made_before_serving_are_the_ones_selections_use(model,
     from recommender import curation, dense, features, ranking, reasons
 
     kernels = [selection._curate_members, affinity.row_base_rate]
-    kernels += [dense._add_gathered, dense._add_item_to_item, dense.log1p_positive]
+    kernels += [dense._add_group_values, dense._add_item_to_item, dense.log1p_positive]
     kernels += [ranking._top_k_rows, runs.ranked_candidates, features._habit_features]
     kernels += [reasons._discovery_sources]
     curation.compile_kernels()

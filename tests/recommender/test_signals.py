@@ -1,7 +1,9 @@
 import numpy as np
 import pandas as pd
+import pytest
+from scipy import sparse
 
-from recommender.dense import add_item_to_item, log1p_positive
+from recommender.dense import ProductGroups, add_group_values, add_item_to_item, log1p_positive
 from recommender.features import (
     HABIT_FEATURES,
     ProductProfile,
@@ -67,6 +69,23 @@ def test_discovery_scores_blend_the_discovery_signals_of_every_product(model):
     expected = features @ model.discovery_weights_ + model.discovery_intercept_
     scores = model.discovery_scores(rows)
     np.testing.assert_allclose(scores.ravel(), expected, rtol=1e-5, atol=1e-5)  # float32 sums
+
+
+@pytest.mark.parametrize(
+    "groups", [[0, 0, 1, 1, 1, 2], [1, 0, 2, 1, 0, 1]], ids=["side by side", "apart"]
+)
+def test_group_values_add_each_members_value_to_every_product_of_the_group(groups):
+    values = sparse.csr_matrix(np.array([[0.5, 0, 2.0], [0, 0, 0], [1.0, 3.0, 0]], np.float32))
+    rows = np.array([2, 0, 1])
+    scores = np.ones((3, 6), np.float32)
+    add_group_values(scores, values, rows, ProductGroups(np.array(groups)))
+    expected = 1.0 + values.toarray()[rows][:, groups]
+    np.testing.assert_array_equal(scores, expected)
+
+
+def test_a_fitted_model_keeps_each_categorys_products_side_by_side(model):
+    assert (np.diff(model.category_) >= 0).all() and len(np.unique(model.category_)) > 1
+    assert model._categories.side_by_side
 
 
 def test_the_compiled_log1p_is_numpys_within_float32_spacing():
