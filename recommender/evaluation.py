@@ -180,7 +180,7 @@ def evaluate(
     before = transactions[transactions["timestamp"] < cutoff]
     model = SelectionModel(**(model_params or {})).fit(before, products)
     timings["engine_fit"] = time.perf_counter() - started
-    scorers = {"engine": model.scores, **scorers}
+    scorers = {"engine": _in_order_of(holdout.dataset, model), **scorers}
     # Buy-again has nothing to say about new products (it would be most-popular again).
     results = {
         view: {
@@ -199,6 +199,14 @@ def evaluate(
         "results": results,
         "goals": goals(results),
     }
+
+
+def _in_order_of(dataset: Dataset, model: SelectionModel):
+    """The engine's scores with ``dataset``'s rows and columns: the model orders its
+    products by category, the holdout by id."""
+    rows = model.dataset_.member_rows(dataset.member_ids)
+    columns = model.dataset_.product_columns(dataset.product_ids)
+    return lambda block: model.scores(rows[block])[:, columns]
 
 
 def goals(results: dict) -> dict[str, bool]:
