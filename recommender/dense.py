@@ -29,15 +29,9 @@ def add_group_values(
     """``scores[i, j] += values[rows[i], g]`` for every product ``j`` of every group ``g``
     (a member's value for each product's category); groups a member has no value for cost
     nothing."""
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
     _add_group_values(
-        scores,
-        values.indptr,
-        values.indices,
-        values.data.astype(np.float32, copy=False),
-        np.ascontiguousarray(rows, dtype=np.int64),
-        groups.products,
-        groups.starts,
-        groups.side_by_side,
+        scores, *_csr(values), rows, groups.products, groups.starts, groups.side_by_side
     )
 
 
@@ -54,17 +48,13 @@ def add_item_to_item(
     that stays in the processor's cache; the logarithm is :func:`log1p_positive`. Training
     (``training.Signals.item_to_item``) reads its features from here too.
     """
-    _add_item_to_item(
-        scores,
-        bought.indptr,
-        bought.indices,
-        bought.data.astype(np.float32, copy=False),
-        np.ascontiguousarray(rows, dtype=np.int64),
-        similarity.indptr,
-        similarity.indices,
-        similarity.data.astype(np.float32, copy=False),
-        np.float32(weight),
-    )
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    _add_item_to_item(scores, *_csr(bought), rows, *_csr(similarity), np.float32(weight))
+
+
+def _csr(matrix: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A sparse matrix's arrays as the kernels read them (values as float32)."""
+    return matrix.indptr, matrix.indices, matrix.data.astype(np.float32, copy=False)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -180,7 +180,7 @@ def write_offers(engine: Engine, run_id: str, rows: pd.DataFrame) -> None:
         # ADBC runs in a child process: see loyalty.sqlite_arrow.
         with tempfile.TemporaryDirectory(prefix="loyalty-offers-") as folder:
             path = Path(folder) / "offers.arrow"
-            write_arrow_file(_sqlite_table(rows), path)
+            write_arrow_file(_sqlite_table(rows[OFFER_COLUMNS]), path)
             in_child(_adbc_write, engine.url.database, run_id, str(path))
         return
     with engine.begin() as connection:
@@ -322,11 +322,13 @@ def list_runs(engine: Engine, campaign: str | None = None) -> list[dict]:
 
 
 def _current(query):
-    """Only offers of their campaign's current run, never the holdout's."""
-    return query.join(
-        campaigns,
-        and_(campaigns.c.name == offers.c.campaign, campaigns.c.current_run == offers.c.run_id),
-    ).where(offers.c.holdout.is_(False))
+    """Only offers of their campaign's current run, never the holdout's.
+
+    Written as ``run_id IN (current runs)``, not as a join with ``campaigns``: SQLite then
+    looks each member's offers up by key, run by run, rather than scanning every offer.
+    """
+    runs = select(campaigns.c.current_run).where(campaigns.c.current_run.is_not(None))
+    return query.where(offers.c.run_id.in_(runs), offers.c.holdout.is_(False))
 
 
 def current_offers(
@@ -391,15 +393,20 @@ def run_offers(engine: Engine, run_id: str) -> pd.DataFrame:
 
 def find_offer(engine: Engine, offer_id: str) -> dict | None:
     """One offer members can see now, by id (None when no current run has it)."""
-    located = offers.join(
-        offers_by_id,
-        and_(
-            offers_by_id.c.run_id == offers.c.run_id,
-            offers_by_id.c.member_id == offers.c.member_id,
-            offers_by_id.c.rank == offers.c.rank,
-        ),
-    )
-    query = _current(select(offers).select_from(located)).where(offers_by_id.c.offer_id == offer_id)
     with engine.connect() as connection:
-        found = connection.execute(query).mappings().first()
+        found = connection.execute(_OFFER_BY_ID, {"offer_id": offer_id}).mappings().first()
     return None if found is None else dict(found)
+
+
+_OFFER_BY_ID = _current(
+    select(offers).select_from(
+        offers.join(
+            offers_by_id,
+            and_(
+                offers_by_id.c.run_id == offers.c.run_id,
+                offers_by_id.c.member_id == offers.c.member_id,
+                offers_by_id.c.rank == offers.c.rank,
+            ),
+        )
+    )
+).where(offers_by_id.c.offer_id == bindparam("offer_id"))

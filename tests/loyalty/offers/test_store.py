@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from loyalty.offers.store import OFFER_COLUMNS, write_offers
+from loyalty.config import Settings
+from loyalty.db import connect
+from loyalty.offers.store import _MEMBER_OFFERS, _OFFER_BY_ID, OFFER_COLUMNS, write_offers
 from loyalty.offers.tables import offers
 
 
@@ -71,3 +73,20 @@ def test_a_failed_write_leaves_the_run_as_it_was(engine, monkeypatch, in_process
     with engine.connect() as connection:
         kept = connection.execute(sa.select(offers.c.offer_id)).scalars().all()
     assert kept == ["o1"]
+
+
+def test_a_members_offers_and_an_offer_by_id_are_found_by_key_on_sqlite(tmp_path):
+    # Joined with campaigns, SQLite once scanned every offer: 3.7 s a request at 1M members.
+    engine = connect(Settings(data_dir=tmp_path))
+    plans = {}
+    with engine.connect() as connection:
+        for name, query, values in (
+            ("offers", _MEMBER_OFFERS, ("M1", "2026-12-01")),
+            ("offers_by_id", _OFFER_BY_ID, ("o1",)),
+        ):
+            sql = f"EXPLAIN QUERY PLAN {query.compile(engine)}"
+            plans[name] = [step[-1] for step in connection.exec_driver_sql(sql, values).all()]
+    engine.dispose()
+    for table, steps in plans.items():
+        assert any(s.startswith(f"SEARCH {table} USING") for s in steps), steps
+        assert not any(s.startswith("SCAN offers") for s in steps), steps
