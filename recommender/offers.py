@@ -131,9 +131,7 @@ def choose_offers(model: SelectionModel, context: OfferContext, member_ids) -> p
     chosen["benefit_id"] = benefit_ids[chosen["_benefit"].to_numpy(np.int64)]
     # Made here, block by block (in parallel), not in the global phase: hashing each offer
     # is per-row work.
-    chosen["offer_id"] = offer_ids(
-        campaign.name, chosen["member_id"], chosen["product_id"], chosen["benefit_id"]
-    )
+    chosen = _with_offer_ids(chosen, campaign.name)
     return chosen[CHOSEN_COLUMNS].reset_index(drop=True)
 
 
@@ -144,7 +142,8 @@ def finish_offers(chosen: pd.DataFrame, context: OfferContext, member_ids):
     """
     campaign = context.campaign
     ids = pd.unique(np.asarray(member_ids).astype(str))
-    chosen = _spend_budget(chosen.reset_index(drop=True), campaign.budget)
+    chosen = _with_offer_ids(chosen.reset_index(drop=True), campaign.name)
+    chosen = _spend_budget(chosen, campaign.budget)
     offers = _offer_rows(chosen, context, context.rules.version)
     holdout = in_holdout(ids, campaign.name, campaign.holdout)
     return offers, _summary(offers, ids, holdout, campaign)
@@ -195,6 +194,20 @@ def _candidates(model, context: OfferContext, rules: CompiledRules, ids, n: int)
         # are the percents as written, and a discount of exactly the cap is allowed.
         selection["max_discount"] = caps.round(4)
     return selection, brand_fit.members
+
+
+def _with_offer_ids(chosen: pd.DataFrame, campaign: str) -> pd.DataFrame:
+    """``chosen`` with every missing ``offer_id`` made (blocks staged by a version that made
+    them only in the global phase have none)."""
+    if "offer_id" not in chosen:
+        chosen = chosen.assign(offer_id=None)
+    missing = chosen["offer_id"].isna().to_numpy()
+    if not missing.any():
+        return chosen
+    ids = chosen["offer_id"].to_numpy(dtype=object).copy()
+    parts = (chosen[c].to_numpy(dtype=object)[missing] for c in ("member_id", "product_id"))
+    ids[missing] = offer_ids(campaign, *parts, chosen["benefit_id"].to_numpy(dtype=object)[missing])
+    return chosen.assign(offer_id=ids)
 
 
 def _spend_budget(chosen: pd.DataFrame, budget: float) -> pd.DataFrame:

@@ -60,3 +60,31 @@ def test_an_interrupted_run_leaves_the_previous_run_serving(run, shop, tmp_path,
     assert not again["offer_id"].duplicated().any()
     nothing = run("--as-of", TODAY, "generate-offers", "--campaign", "summer", "--resume")
     assert nothing.exit_code == 2 and "no unfinished run" in nothing.output
+
+
+def test_a_run_staged_without_offer_ids_is_resumed_with_the_same_offers(
+    run, shop, settings, tmp_path, monkeypatch
+):
+    # Blocks staged before offer ids were made per block have none: the budget phase makes them.
+    first = generate(run, tmp_path, "first.csv")
+    choose = recommender.batch.choose_offers
+    calls = []
+
+    def interrupted(model, context, member_ids):
+        calls.append(len(member_ids))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return choose(model, context, member_ids)
+
+    monkeypatch.setattr(recommender.batch, "choose_offers", interrupted)
+    assert run("--as-of", TODAY, "generate-offers", "--campaign", "summer", *BLOCKS).exit_code
+    monkeypatch.setattr(recommender.batch, "choose_offers", choose)
+    staged = sorted((settings.data_dir / "runs").glob("*/block-*.parquet"))
+    assert len(staged) == 2
+    for block in staged[:1]:  # one block without ids, one with: both kinds at once
+        pd.read_parquet(block).drop(columns="offer_id").to_parquet(block, index=False)
+    out = tmp_path / "resumed.csv"
+    resumed = run("--as-of", TODAY, "generate-offers", "--campaign", "summer", "--resume",
+                  *BLOCKS, "--out", out)  # fmt: skip
+    assert resumed.exit_code == 0, resumed.output
+    pd.testing.assert_frame_equal(first.drop(columns="run_id"), offers_of(out))
