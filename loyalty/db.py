@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from loyalty.config import Settings
 from loyalty.errors import ConfigError, LoyaltyError
+from loyalty.sqlite_arrow import SQLITE_PRAGMAS
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -73,19 +74,6 @@ def _parse_url(text: str):
             f"LOYALTY_DATABASE_URL: {text!r} is not a database URL; expected for example "
             "sqlite:///data/loyalty.db or postgresql+psycopg://user@127.0.0.1:5432/loyalty"
         ) from None
-
-
-# WAL lets the API read while an import or a batch run writes; foreign keys are off by
-# default in SQLite and we want the same integrity as on PostgreSQL. A page cache of up to
-# 256 MB (the default is 2 MB; it grows only as pages are read) keeps the offers' indexes in
-# memory: writing a million members' offers took 1.5x as long with the default, and deleting
-# the run they replace 2x. Every connection gets these, ADBC's in child processes too.
-SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA cache_size=-262144",
-)
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:

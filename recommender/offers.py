@@ -61,6 +61,10 @@ CHOSEN_COLUMNS = [
     "holdout",
 ]
 
+# Chosen columns that become offer columns as they are, text kept in Arrow arrays.
+_TEXT_COLUMNS = ("offer_id", "member_id", "product_id", "benefit_id", "benefit_type", "channels",
+                 "kind", "reason")  # fmt: skip
+
 MOTIVE = {
     "new": "Welcome",
     "active": "Thank you for shopping with us",
@@ -259,10 +263,6 @@ def _offer_rows(chosen: pd.DataFrame, context: OfferContext, ruleset_version) ->
         }
     )
     return offers.reset_index(drop=True)
-
-
-_TEXT_COLUMNS = ("offer_id", "member_id", "product_id", "benefit_id", "benefit_type", "channels",
-                 "kind", "reason")  # fmt: skip
 
 
 def _summary(offers: pd.DataFrame, ids, holdout, campaign: Campaign) -> dict:
