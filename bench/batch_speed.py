@@ -11,7 +11,7 @@ workers; the run is
 ``run_campaign`` with rules, benefits, budget and writing to the database. With ``--spark``
 the Spark engine at ``local[2]`` is timed too. Prints seconds, the ratio to the reference
 (issue goal: at most 3x) and the peak memory of each run with its worker processes (the sum
-of their proportional set sizes, sampled every half second; goal: under 8 GB).
+of their proportional set sizes, sampled every 2 s; goal: under 8 GB).
 """
 
 from __future__ import annotations

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +29,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from recommender.errors import WorkerLostError
 from recommender.model import SelectionModel
 from recommender.offers import OfferContext, choose_offers
 
@@ -66,56 +70,106 @@ def member_blocks(member_ids: np.ndarray, size: int = BLOCK_MEMBERS) -> list[np.
 
 
 def choose_in_blocks(
-    model: SelectionModel | Callable[[], SelectionModel],
+    scorer: SelectionModel | Workers,
     context: OfferContext,
     blocks: list[np.ndarray],
     staging: Staging,
     *,
-    workers: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """The first phase for every block not staged yet; returns every block's choices.
 
-    ``model`` is the model, or (with ``workers > 1``) a function that loads it in each worker
-    process. ``progress`` is called with the number of members of each block as it finishes.
+    ``scorer`` is the model (blocks are chosen in this process) or :class:`Workers`.
+    ``progress`` is called with the number of members of each block as it finishes.
     """
     missing = [b for b in range(len(blocks)) if b not in set(staging.done(len(blocks)))]
     if progress is not None:
         progress(sum(len(blocks[b]) for b in range(len(blocks)) if b not in missing))
-    for block, chosen in _run_blocks(model, context, blocks, missing, workers):
-        staging.write(block, chosen)
+    if isinstance(scorer, Workers):
+        finished = scorer.choose(context, staging, {b: blocks[b] for b in missing})
+    else:
+        finished = _choose_here(scorer, context, staging, {b: blocks[b] for b in missing})
+    for block in finished:
         if progress is not None:
             progress(len(blocks[block]))
     return staging.read(len(blocks))
 
 
-def _run_blocks(model, context, blocks, missing, workers) -> Iterator[tuple[int, pd.DataFrame]]:
-    if workers <= 1 or len(missing) <= 1:
-        loaded = model() if callable(model) else model
-        for block in missing:
-            yield block, choose_offers(loaded, context, blocks[block])
-        return
-    spawn = multiprocessing.get_context("spawn")
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    start = (model, context, threads)
-    with spawn.Pool(workers, initializer=_start_worker, initargs=start) as pool:
-        jobs = [(block, blocks[block]) for block in missing]
-        yield from pool.imap_unordered(_worker_block, jobs)
+def _choose_here(model, context, staging: Staging, blocks: dict) -> Iterator[int]:
+    for block, member_ids in blocks.items():
+        staging.write(block, choose_offers(model, context, member_ids))
+        yield block
 
 
+class Workers:
+    """Worker processes that choose blocks of members; each loads the model once.
+
+    They start (and load the model) as soon as they are made, before the run's context
+    exists, so that loading overlaps with the driver reading members and rules. The context
+    then reaches them through a file in the staging folder, read once by each; each writes
+    the blocks it chooses to the staging folder itself (nothing travels back but the block's
+    number). A worker that dies (killed, out of memory) fails the run with
+    ``WorkerLostError``; the blocks staged so far stay for ``--resume``. Use as a context
+    manager: leaving it stops the processes.
+
+    The matrix products get each worker's share of the cores: with every worker's BLAS
+    starting a thread per core, two workers on two cores took 1.7x as long per block.
+    """
+
+    def __init__(self, load_model: Callable[[], SelectionModel], count: int) -> None:
+        threads = max(1, (os.cpu_count() or 1) // count)
+        self._pool = ProcessPoolExecutor(
+            count,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(load_model, threads),
+        )
+        # The pool starts a process per job submitted while none is idle: one job each
+        # starts them all now.
+        for _ in range(count):
+            self._pool.submit(int)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+    def choose(self, context: OfferContext, staging: Staging, blocks: dict) -> Iterator[int]:
+        """Choose and stage ``blocks`` (block number -> member ids); yields each as it is done."""
+        if not blocks:
+            return
+        staging.directory.mkdir(parents=True, exist_ok=True)
+        shared = staging.directory / CONTEXT_FILE
+        with open(shared, "wb") as file:
+            pickle.dump(context, file, protocol=pickle.HIGHEST_PROTOCOL)
+        jobs = [
+            self._pool.submit(_worker_block, shared, staging, block, member_ids)
+            for block, member_ids in blocks.items()
+        ]
+        try:
+            for job in as_completed(jobs):
+                yield job.result()
+        except BrokenProcessPool:
+            raise WorkerLostError(
+                "a worker process ended before finishing its block (killed, or out of "
+                "memory?); the blocks finished so far are kept: run again with --resume"
+            ) from None
+
+
+CONTEXT_FILE = "context.pickle"
 _WORKER: dict = {}
 
 
-def _start_worker(load_model, context: OfferContext, threads: int) -> None:
-    """Runs once in each worker process: load the model, keep the context.
-
-    The matrix products get the worker's share of the cores: with every worker's BLAS
-    starting a thread per core, two workers on two cores took 1.7x as long per block.
-    """
+def _start_worker(load_model: Callable[[], SelectionModel], threads: int) -> None:
+    """Runs once in each worker process: limit BLAS threads, load the model."""
     threadpool_limits(threads, "blas")
-    _WORKER["model"], _WORKER["context"] = load_model(), context
+    _WORKER["model"] = load_model()
 
 
-def _worker_block(job: tuple[int, np.ndarray]) -> tuple[int, pd.DataFrame]:
-    block, member_ids = job
-    return block, choose_offers(_WORKER["model"], _WORKER["context"], member_ids)
+def _worker_block(shared: Path, staging: Staging, block: int, member_ids: np.ndarray) -> int:
+    if _WORKER.get("shared") != shared:  # the first block of this run in this worker
+        with open(shared, "rb") as file:
+            _WORKER["context"], _WORKER["shared"] = pickle.load(file), shared
+    staging.write(block, choose_offers(_WORKER["model"], _WORKER["context"], member_ids))
+    return block

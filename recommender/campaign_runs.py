@@ -11,7 +11,8 @@ run serving; ``resume=True`` continues the unfinished run from its staged blocks
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,8 +33,9 @@ from loyalty.offers.store import (
     start_run,
     write_offers,
 )
-from recommender.batch import BLOCK_MEMBERS, Staging, choose_in_blocks, member_blocks
+from recommender.batch import BLOCK_MEMBERS, Staging, Workers, choose_in_blocks, member_blocks
 from recommender.errors import ModelNotFoundError
+from recommender.model import SelectionModel
 from recommender.offers import OfferContext, finish_offers, with_rules
 from recommender.store import ModelStore
 
@@ -76,40 +78,48 @@ def run_campaign(
     model_version = models.current_version()
     if model_version is None:
         raise ModelNotFoundError(f"no model saved in {models.directory}; run training first")
-    # With worker processes, each loads the model itself: this process does not hold it.
-    in_workers = how.spark_master is None and how.workers > 1
-    model = None if in_workers else models.load(model_version)
-    products, members = load_products(engine), load_members(engine)
-    rules = compile_current(engine, products, today)
-    ruleset_version = rules and rules.version
     staging_root = how.staging or models.directory.parent / "runs"
-    if not how.resume and (stale := running_run(engine, name)) is not None:
-        Staging(staging_root / stale["run_id"]).remove()  # its run is dropped below
-    run_id = _run_id(engine, campaign, how, today, model_version, ruleset_version)
-    context = with_rules(
-        OfferContext(
-            campaign, benefits, products, members, rules, today, run_id, model_version, journey
+    with _scorer(models, model_version, how) as scorer:
+        products, members = load_products(engine), load_members(engine)
+        rules = compile_current(engine, products, today)
+        ruleset_version = rules and rules.version
+        if not how.resume and (stale := running_run(engine, name)) is not None:
+            Staging(staging_root / stale["run_id"]).remove()  # its run is dropped below
+        run_id = _run_id(engine, campaign, how, today, model_version, ruleset_version)
+        context = with_rules(
+            OfferContext(
+                campaign, benefits, products, members, rules, today, run_id, model_version, journey
+            )
         )
-    )
-    ids = members["member_id"].astype(str).to_numpy()
-    blocks = member_blocks(ids, how.block_members)
-    if how.spark_master is not None:
-        from recommender.spark import choose_on_spark
+        ids = members["member_id"].astype(str).to_numpy()
+        blocks = member_blocks(ids, how.block_members)
+        if how.spark_master is not None:
+            from recommender.spark import choose_on_spark
 
-        chosen = choose_on_spark(model, context, blocks, how.spark_master)
-        staging = None
-    else:
-        staging = Staging(staging_root / run_id)
-        loader = functools.partial(models.load, model_version) if in_workers else model
-        chosen = choose_in_blocks(
-            loader, context, blocks, staging, workers=how.workers, progress=how.progress
-        )
+            chosen = choose_on_spark(scorer, context, blocks, how.spark_master)
+            staging = None
+        else:
+            staging = Staging(staging_root / run_id)
+            chosen = choose_in_blocks(scorer, context, blocks, staging, progress=how.progress)
     offers, summary = finish_offers(chosen, context, ids)
     write_offers(engine, run_id, offers)
     finish_run(engine, run_id, summary)
     if staging is not None:
         staging.remove()
     return CampaignRun(run_id, offers, summary)
+
+
+@contextmanager
+def _scorer(
+    models: ModelStore, version: str, how: Generation
+) -> Iterator[SelectionModel | Workers]:
+    """The model, or with several workers (and not Spark) :class:`Workers`, started now: they
+    load the model while this process reads members and rules."""
+    if how.spark_master is not None or how.workers <= 1:
+        yield models.load(version)
+        return
+    with Workers(functools.partial(models.load, version), how.workers) as workers:
+        yield workers
 
 
 def _open_campaign(engine: Engine, name: str, today: date) -> tuple[Campaign, list]:

@@ -32,7 +32,7 @@ from recommender.habits import Habits
 from recommender.kept import kept, members_by_id
 from recommender.ranking import top_k
 from recommender.reasons import discovery_sources
-from recommender.training import ragged_positions
+from recommender.training import ragged_positions, row_lengths
 
 MEMBER_COLUMNS = ("tier", "home_store", "attributes")
 CHANGE_COLUMNS = ["member_id", "product_id", "rule_id", "action"]
@@ -90,14 +90,6 @@ class BrandFit:
         scopes = member_scopes(compiled, fields)
         return cls(compiled, channel, fields, now_day, [] if explain else None, scope, scopes)
 
-    def select(self, model, scores: np.ndarray, at: np.ndarray, rows: np.ndarray, n: int):
-        """Curate one block: ``scores`` (m, model products) of the requested members ``at``.
-
-        ``rows`` are the members' model rows (-1 without history). Returns ``(columns,
-        scores)`` in the model's order, best first, -1 and ``-inf`` where the list is shorter.
-        """
-        return self.block(model, at, rows).select(scores, 0, n)
-
     def block(self, model, at: np.ndarray, rows: np.ndarray) -> BlockCuration:
         """The rules evaluated once for the requested members ``at`` (model ``rows``)."""
         rules = self._rules(model, at, rows, self.scope)
@@ -125,7 +117,8 @@ class BrandFit:
         habits = model.habits_
         known = np.flatnonzero(rows >= 0)
         positions = ragged_positions(habits.indptr, rows[known])
-        where = (np.repeat(known, np.diff(habits.indptr)[rows[known]]), habits.indices[positions])
+        owners = np.repeat(known, row_lengths(habits.indptr, rows[known]))
+        where = (owners, habits.indices[positions])
         shape = (len(rows), self.compiled.catalogue.size)
         times = habits.values["trips"][positions]
         days = self.now_day - habits.values["last_day"][positions]

@@ -17,6 +17,10 @@ class TrainingFailedError(RecommenderError):
     """A fit produced factors the engine must not serve (NaN or infinite values)."""
 
 
+class WorkerLostError(RecommenderError):
+    """A worker process of a batch run ended without finishing its block."""
+
+
 class ModelNotFoundError(RecommenderError):
     """No saved model (or not the version asked for) in the model store."""
 

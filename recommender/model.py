@@ -47,6 +47,7 @@ from recommender.training import (
     fit_discovery_model,
     fit_habit_model,
     ragged_positions,
+    row_lengths,
 )
 
 # Used when the window is too short to learn weights from: buy-again by recent trips for
@@ -302,7 +303,7 @@ class SelectionModel:
     def habit_scores(self, rows: np.ndarray, now_day: float):
         """Own products of a block of members: ``(block_index, column, log_odds, positions)``."""
         positions = ragged_positions(self.habits_.indptr, rows)
-        counts = np.diff(self.habits_.indptr)[rows]
+        counts = row_lengths(self.habits_.indptr, rows)
         block = np.repeat(np.arange(len(rows)), counts)
         cols = self.habits_.indices[positions]
         taste = pair_tastes(self._als.user_factors, self._als.item_factors, rows[block], cols)
@@ -472,6 +473,5 @@ def known_member_rows(model: SelectionModel, member_ids) -> np.ndarray:
     """Rows of members with a history in the model (-1 for the others)."""
     rows = model.dataset_.member_rows(member_ids, missing="ignore")
     has_history = np.zeros(len(rows), dtype=bool)
-    counts = np.diff(model.habits_.indptr)
-    has_history[rows >= 0] = counts[rows[rows >= 0]] > 0
+    has_history[rows >= 0] = row_lengths(model.habits_.indptr, rows[rows >= 0]) > 0
     return np.where(has_history, rows, -1)

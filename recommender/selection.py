@@ -282,7 +282,7 @@ def _personal_block(
             scores += _block_of(offset, at[part]).astype(np.float32)
         if item_mask is not None:
             scores[~np.broadcast_to(_block_of(item_mask, at[part]), scores.shape)] = -np.inf
-        parts.append(top_k(scores, n) if curation is None else curation.select(scores, start, n))
+        parts.append(_top(scores, n, curation, start))
     chosen, best = _stacked(parts)
     n_products = items.shape[1]
     own_keys = pair_keys(block, cols, n_products)
@@ -332,11 +332,10 @@ def _segments(ids: np.ndarray, members: pd.DataFrame | None) -> pd.Series:
     return members_by_id(members)["tier"].reindex(ids).fillna("all").astype(str)
 
 
-def _best(model, scores, n, brand_fit: BrandFit | None, at, rows):
-    """The top ``n`` of every row, curated under the rules when there are rules."""
-    if brand_fit is None:
-        return top_k(scores, n)
-    return brand_fit.select(model, scores, at, rows, n)
+def _top(scores: np.ndarray, n: int, curation, first: int):
+    """The top ``n`` of every row of ``scores`` (the block's rows ``first`` on), curated under
+    the block's rules when there are rules."""
+    return top_k(scores, n) if curation is None else curation.select(scores, first, n)
 
 
 def _stacked(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
@@ -388,11 +387,15 @@ def _popular_in_segment(
         row = np.where(allowed & (popularity > 0), np.log1p(popularity), -np.inf)
         explaining = brand_fit is not None and brand_fit.changes is not None
         at_once = len(members_at) if explaining else score_rows(len(popularity))
+        # The segment's rules are worked out once, its scores curated a slice at a time.
+        curation = None
+        if brand_fit is not None:
+            curation = brand_fit.block(model, members_at, rows[members_at])
         parts = []
         for start in range(0, len(members_at), at_once):  # slices that stay in the cache
             part = members_at[start : start + at_once]
             scores = _popular_scores(model, row, part, rows, offset, mask, only_new)
-            parts.append(_best(model, scores, n, brand_fit, part, rows[part]))
+            parts.append(_top(scores, n, curation, start))
         chosen, best = _stacked(parts)
         why = np.where(
             consent[members_at], "no purchase history yet", "no consent to personalisation"

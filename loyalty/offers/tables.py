@@ -1,4 +1,4 @@
-"""The tables of benefits, campaigns, runs, offers and redemptions (migrations 0004, 0006)."""
+"""The tables of benefits, campaigns, runs, offers and redemptions (migrations 0004, 0006-7)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,8 @@ offer_runs = Table(
 
 # Offers of every run; the holdout's would-be offers are kept (``holdout``) for the uplift
 # report but never shown or redeemed. Keyed by run, member and rank: a run is written in member
-# order and deleted whole, each a contiguous range of the key (migration 0006).
+# order and deleted whole, each a contiguous range of the key (migration 0006); on SQLite the
+# rows are that key's b-tree, not a rowid table with the key beside it (0007).
 offers = Table(
     "offers",
     metadata,
@@ -85,6 +86,7 @@ offers = Table(
     Column("model_version", String(32)),
     Column("ruleset_version", Integer),
     PrimaryKeyConstraint("run_id", "member_id", "rank", name="offers_pkey"),
+    sqlite_with_rowid=False,
 )
 
 # Where each offer of a run is, by its id (what a till scans to redeem it). A table of its own,

@@ -15,7 +15,7 @@ import loyalty.keys
 import loyalty.offers.tables  # noqa: F401  (each module adds its tables to the metadata)
 from loyalty.db import MIGRATIONS, migrate
 from loyalty.offers.store import write_offers
-from loyalty.offers.tables import offers_by_id
+from loyalty.offers.tables import offers, offers_by_id
 from loyalty.tables import metadata
 from tests.loyalty.offers.test_store import offer
 
@@ -52,3 +52,26 @@ def test_offers_key_migration_goes_down_and_up_again(engine):
         query = select(offers_by_id.c.offer_id, offers_by_id.c.member_id, offers_by_id.c.rank)
         found = connection.execute(query.order_by(offers_by_id.c.offer_id)).all()
     assert [tuple(row) for row in found] == [("o1", "M1", 1), ("o2", "M1", 2), ("o3", "M2", 1)]
+
+
+def _without_rowid(engine) -> bool:
+    with engine.connect() as connection:
+        sql = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'offers'"
+        ).scalar_one()
+    return "WITHOUT ROWID" in sql.upper()
+
+
+def test_offers_migration_0007_goes_down_and_up_with_its_offers(engine):
+    # On SQLite the offers become a table WITHOUT ROWID and back; PostgreSQL has no rowid.
+    sqlite = engine.dialect.name == "sqlite"
+    write_offers(engine, "r1", pd.DataFrame([offer("o1"), offer("o2", rank=2)]))
+    assert not sqlite or _without_rowid(engine)
+    _downgrade(engine, "0006")
+    assert not sqlite or not _without_rowid(engine)
+    migrate(engine)
+    assert not sqlite or _without_rowid(engine)
+    assert _differences(engine) == []
+    with engine.connect() as connection:
+        kept = connection.execute(select(offers.c.offer_id).order_by(offers.c.rank)).scalars()
+        assert list(kept) == ["o1", "o2"]
