@@ -152,8 +152,9 @@ class Workers:
                 yield job.result()
         except BrokenProcessPool:
             raise WorkerLostError(
-                "a worker process ended before finishing its block (killed, or out of "
-                "memory?); the blocks finished so far are kept: run again with --resume"
+                "a worker process ended before finishing its block (killed, out of memory, or "
+                "it could not load the model); the blocks finished so far are kept: run again "
+                "with --resume"
             ) from None
 
 

@@ -16,7 +16,8 @@ import pandas as pd
 from loyalty.brand_fit.block import member_leaf
 from loyalty.brand_fit.compile import CompiledRules
 from loyalty.brand_fit.conditions import evaluate
-from loyalty.offers.benefits import DISCOUNTS, Benefit
+from loyalty.journey import STAGES
+from loyalty.offers.benefits import DISCOUNTS, KINDS, Benefit
 from loyalty.offers.value import discount_percent, face_values, margin_after
 
 # A member without personal scores (no history, no consent): their chance of buying a product.
@@ -96,16 +97,17 @@ def _benefit_keys(candidates, fields, benefits, rules: CompiledRules, campaign) 
     margin = catalogue.column("margin_pct").to_numpy(np.float64)[at]
     on_web = catalogue.sold_in("web")[at]
     member = candidates["_member"].to_numpy()
-    stage = candidates["journey_stage"].to_numpy().astype(str)
-    kind = candidates["kind"].to_numpy().astype(str)
+    # Stages and kinds as codes (-1: another): compared per benefit, text would cost more.
+    stage = pd.Categorical(candidates["journey_stage"], categories=STAGES).codes
+    kind = pd.Categorical(candidates["kind"], categories=KINDS).codes
     leaf = member_leaf(fields)
     keys = np.full((len(candidates), len(benefits)), -np.inf)
     for index, benefit in enumerate(benefits):
         types = np.full(len(candidates), benefit.type)
         value = np.full(len(candidates), benefit.value)
         eligible = (
-            np.isin(stage, benefit.stages)
-            & np.isin(kind, benefit.kinds)
+            np.isin(stage, [STAGES.index(s) for s in benefit.stages if s in STAGES])
+            & np.isin(kind, [KINDS.index(k) for k in benefit.kinds if k in KINDS])
             & np.broadcast_to(evaluate(benefit.members, leaf), (len(fields),))[member]
             & rules.product_mask(benefit.products)[at]
         )
@@ -159,13 +161,12 @@ def _chance(candidates: pd.DataFrame) -> np.ndarray:
 
 
 def _fit(stage: np.ndarray, kind: np.ndarray, benefit_type: str) -> np.ndarray:
-    """How well a benefit type fits each (stage, kind): higher is better, never 0.
-
-    Types not listed for a pair still fit, after the listed ones.
-    """
-    fit = np.ones(len(stage), dtype=np.int64)
+    """How well a benefit type fits each (stage, kind) (codes in ``STAGES`` and ``KINDS``, -1
+    for another): higher is better, never 0. Types not listed for a pair still fit, after the
+    listed ones."""
+    fit = np.ones((len(STAGES) + 1, len(KINDS) + 1), dtype=np.int64)  # the last: code -1
     for (for_stage, for_kind), order in FIT.items():
         if benefit_type in order:
             rank = len(order) - order.index(benefit_type) + 1
-            fit[(stage == for_stage) & (kind == for_kind)] = rank
-    return fit
+            fit[STAGES.index(for_stage), KINDS.index(for_kind)] = rank
+    return fit[stage, kind]
