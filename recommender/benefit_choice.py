@@ -19,6 +19,7 @@ from loyalty.brand_fit.conditions import evaluate
 from loyalty.journey import STAGES
 from loyalty.offers.benefits import DISCOUNTS, KINDS, Benefit
 from loyalty.offers.value import discount_percent, face_values, margin_after
+from recommender.kept import kept
 
 # A member without personal scores (no history, no consent): their chance of buying a product.
 UNKNOWN_CHANCE = 0.05
@@ -45,7 +46,9 @@ def choose_benefits(candidates, fields, benefits, rules: CompiledRules, campaign
     candidate without an eligible benefit is left out.
     """
     catalogue = rules.catalogue
-    at = pd.Index(catalogue.product_ids).get_indexer(candidates["product_id"])
+    # Indexed once per catalogue: building the index took longer than a small block's choice.
+    index = kept("catalogue index", (catalogue,), lambda: pd.Index(catalogue.product_ids))
+    at = index.get_indexer(candidates["product_id"])
     price = catalogue.column("price").to_numpy(np.float64)[at]
     candidates = candidates.assign(
         expected_value=(_chance(candidates) * np.nan_to_num(price)).round(4),

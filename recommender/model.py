@@ -232,6 +232,7 @@ class SelectionModel:
         unknown = self._affinity.shape[1] - 1
         self._categories = ProductGroups(np.where(self.category_ >= 0, self.category_, unknown))
         self._popularity: dict[bytes, np.ndarray] = {}
+        self._available_items: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._product_offset = (
             w[1] * self.profile_.log_recent_buyers + w[4] * self.profile_.repeat_logit
         ).astype(np.float32) + np.float32(self.discovery_intercept_)
@@ -262,6 +263,18 @@ class SelectionModel:
         return np.ascontiguousarray(
             np.vstack([self._als.item_factors.T, offset[None, :]]), dtype=np.float32
         )
+
+    def available_items(self, allowed: np.ndarray) -> np.ndarray:
+        """:meth:`scoring_items` with ``-inf`` on the products not ``allowed`` (bool, per
+        product), kept per ``allowed`` array until the next fit: building it (a copy of every
+        product's factors) took longer than scoring a small block."""
+        found = self._available_items.get(id(allowed))
+        if found is None or found[0] is not allowed:
+            items = self.scoring_items(np.where(allowed, 0.0, -np.inf).astype(np.float32))
+            if len(self._available_items) >= 4:  # a channel or two, and all of them
+                self._available_items.clear()
+            found = self._available_items[id(allowed)] = (allowed, items)
+        return found[1]
 
     @property
     def user_factors_(self) -> np.ndarray:

@@ -57,3 +57,17 @@ def test_few_iterations_still_fit_tastes_before_the_blend_learns_from_them():
     assert model._iterations() == (1, 2)
     model.fit(data.transactions, data.products)
     assert abs(model.discovery_weights_[0]) < 20
+
+
+def test_available_items_are_kept_per_mask_until_the_next_fit(transactions, products):
+    model = SelectionModel(factors=4, iterations=3, random_state=1).fit(transactions, products)
+    allowed = np.arange(model.dataset_.shape[1]) % 2 == 0
+    items = model.available_items(allowed)
+    fresh = model.scoring_items(np.where(allowed, 0.0, -np.inf).astype(np.float32))
+    np.testing.assert_array_equal(items, fresh)
+    assert model.available_items(allowed) is items  # the same mask: kept
+    assert model.available_items(allowed.copy()) is not items  # another array: its own
+    model.fit(transactions.iloc[: len(transactions) // 2], products)  # new factors
+    refit = model.scoring_items(np.where(allowed, 0.0, -np.inf).astype(np.float32))
+    np.testing.assert_array_equal(model.available_items(allowed), refit)
+    assert not np.array_equal(refit, items)
