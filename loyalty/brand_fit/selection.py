@@ -302,8 +302,9 @@ def _curate_members(
                                              quotas, size, size - first_size, pool, values,
                                              ranked, cut)  # fmt: skip
             taken, certain = _walk(i, pool, filled, best, scores[row], liked_above, promoted,
-                                   promotion_members, quotas, cut, groups, maxima, limit_members,
-                                   limited, in_group, accepted, n)  # fmt: skip
+                                   promotion_members, quotas, size - first_size, cut, groups,
+                                   maxima, limit_members, limited, in_group, accepted,
+                                   n)  # fmt: skip
             short = certain < REST
             if (taken >= n and not short) or every:
                 break
@@ -465,8 +466,8 @@ def _promotion_list(p, i, row, base, moved, run_best, promoted, promoted_product
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk(i, pool, filled, best, row, base, promoted, promotion_members, quotas, cut, groups,
-          maxima, limit_members, limited, in_group, accepted, n):  # fmt: skip
+def _walk(i, pool, filled, best, row, base, promoted, promotion_members, quotas, extra, cut,
+          groups, maxima, limit_members, limited, in_group, accepted, n):  # fmt: skip
     """Accept products down the shortlist: each promotion's places first, then the rest from
     its ``best`` first products (below them, better candidates may be missing).
 
@@ -480,16 +481,24 @@ def _walk(i, pool, filled, best, row, base, promoted, promotion_members, quotas,
     for p in range(len(quotas)):
         if not promotion_members[p, i]:
             continue
-        have = 0
+        have, listed = 0, 0
         for r in range(filled):
             if accepted[r] and row[pool[r]] > base and _row(promoted[p], i)[pool[r]]:
                 have += 1
+        want = min(quotas[p] + extra, len(row))  # the length of its list (_shortlist)
         for r in range(filled):
             if have >= quotas[p] or taken >= n:
                 break
             product = pool[r]
-            if accepted[r] or not (row[product] > base and _row(promoted[p], i)[product]):
+            if not (row[product] > base and _row(promoted[p], i)[product]):
                 continue
+            listed += 1
+            if accepted[r]:
+                continue
+            if cut[p] and r >= best and listed > want:
+                # Past the promotion's own list (another promotion listed it): a better
+                # product of this promotion may be missing from the shortlist.
+                break
             if _within_limits(i, product, groups, maxima, limit_members, limited, in_group):
                 _accept(i, product, groups, limit_members, limited, in_group)
                 accepted[r] = 1 + p

@@ -112,8 +112,6 @@ def test_the_kernel_selects_what_the_reference_selects(case, shortlist, large_gr
     for row in range(len(members)):
         expected = reference(compiled, block, products, scores[row], times[row], days[row], row)
         selected = result.products[row]
-        if selected[selected >= 0].tolist() != expected(base[row], n):
-            print("DEBUG", rules, n, row, base[row], len(products), shortlist)
         assert selected[selected >= 0].tolist() == expected(base[row], n)
 
 
@@ -211,6 +209,35 @@ def test_a_promotion_short_of_places_looks_past_the_groups_the_rest_fills():
     # The promotion's two places: the best organic product of B, and the one of A.
     assert products["product_id"][result.products[0]].tolist() == ["P15", "P16", "P1", "P14"]
     assert result.products[0].tolist() == expected(0.0, n)
+
+
+def test_a_promotion_does_not_take_a_place_from_another_promotions_list():
+    # Organic fills every place. Its list, cut at three, loses P1 to the limit; P4 (organic
+    # and Hemma) is in the shortlist only through the Hemma promotion's list, below P3, which
+    # the organic list missed.
+    products = pd.DataFrame(
+        {
+            "product_id": [f"P{i}" for i in range(8)],
+            "brand": ["A", "A", "A", "A", "Hemma", "B", "B", "B"],
+            "category": ["c0", "c0", "c1", "c2", "c3", "c4", "c5", "c6"],
+            "tags": ["organic"] * 5 + [""] * 3,
+            "channels": "store",
+        }
+    )
+    rules = [
+        {"name": "Organic", "effect": "promote", "share": 1.0, "priority": 2,
+         "products": {"tags": {"contains": "organic"}}},
+        {"name": "Hemma", "effect": "promote", "share": 0.34, "priority": 1,
+         "products": {"brand": "Hemma"}},
+        {"name": "One per category", "effect": "limit", "per": "category", "max": 1},
+    ]  # fmt: skip
+    compiled = compile_rules(validate_rules(rules), products, TODAY)
+    block = rules_for_block(compiled, pd.DataFrame({"member_id": ["M"]}), "store", "selection")
+    scores = np.array([[3.0, 2.9, 2.8, 2.7, 2.0, 1.0, 0.9, 0.8]], np.float32)
+    result = pick(scores, kernel_rules(block), 3, 1)
+    expected = reference(compiled, block, products, scores[0], np.zeros(8), np.zeros(8), 0)
+    assert expected(0.0, 3) == [0, 2, 3]
+    assert result.products[0].tolist() == [0, 2, 3]
 
 
 @pytest.mark.parametrize("large_group", [1, 1024])
