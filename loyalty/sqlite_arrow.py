@@ -23,9 +23,13 @@ import pyarrow as pa
 # default in SQLite and we want the same integrity as on PostgreSQL. A page cache of up to
 # 256 MB (the default is 2 MB; it grows only as pages are read) keeps the offers' keys in
 # memory: writing a million members' offers took 1.5x as long with the default, and deleting
-# the run they replace 2x. Every connection gets these (``loyalty.db``), ADBC's in child
+# the run they replace 2x. Pages of 16 KB (the default is 4 KB) are set before anything
+# else, so a new database file gets them (an existing one keeps its own): writing a million
+# members' offers took 17 % less time, reading the transactions 5 % less, and serving a
+# member's offers was no slower. Every connection gets these (``loyalty.db``), ADBC's in child
 # processes too; they are kept here so that a child imports nothing but Arrow.
 SQLITE_PRAGMAS = (
+    "PRAGMA page_size=16384",
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
