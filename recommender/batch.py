@@ -82,13 +82,14 @@ def choose_in_blocks(
     ``scorer`` is the model (blocks are chosen in this process) or :class:`Workers`.
     ``progress`` is called with the number of members of each block as it finishes.
     """
-    missing = [b for b in range(len(blocks)) if b not in set(staging.done(len(blocks)))]
+    done = set(staging.done(len(blocks)))  # once: a look at the folder per block
+    missing = {b: blocks[b] for b in range(len(blocks)) if b not in done}
     if progress is not None:
-        progress(sum(len(blocks[b]) for b in range(len(blocks)) if b not in missing))
+        progress(sum(len(blocks[b]) for b in done))
     if isinstance(scorer, Workers):
-        finished = scorer.choose(context, staging, {b: blocks[b] for b in missing})
+        finished = scorer.choose(context, staging, missing)
     else:
-        finished = _choose_here(scorer, context, staging, {b: blocks[b] for b in missing})
+        finished = _choose_here(scorer, context, staging, missing)
     for block in finished:
         if progress is not None:
             progress(len(blocks[block]))
