@@ -23,6 +23,7 @@ from scipy import sparse
 from loyalty.brand_fit.block import member_scopes, rules_for_block
 from loyalty.brand_fit.compile import CompiledRules, compile_rules
 from loyalty.brand_fit.curate import Curator
+from loyalty.brand_fit.selection import alike_members
 from loyalty.brand_fit.validation import validate_rules
 from loyalty.formats import CHANNELS
 from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds, journey_stages
@@ -157,6 +158,11 @@ class BlockCuration:
         if explaining:
             fit.changes.append(_changes(self.member_ids, curation.explanations))
         return curation.products, curation.scores
+
+    def alike(self) -> np.ndarray | None:
+        """Per member, the first member of the block the rules treat the same way (``None``:
+        the rules' products differ per member); see ``loyalty.brand_fit.selection``."""
+        return None if self.brand_fit.changes is not None else alike_members(self.curator.kernel)
 
 
 def in_model_order(model, compiled: CompiledRules) -> CompiledRules:

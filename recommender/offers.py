@@ -30,6 +30,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from loyalty.brand_fit.compile import CompiledRules, compile_rules
 from loyalty.journey import JourneyThresholds
@@ -208,9 +210,11 @@ def _with_offer_ids(chosen: pd.DataFrame, campaign: str) -> pd.DataFrame:
     missing = chosen["offer_id"].isna().to_numpy()
     if not missing.any():
         return chosen
+    parts = [chosen[c] for c in ("member_id", "product_id", "benefit_id")]
+    if missing.all():
+        return chosen.assign(offer_id=offer_ids(campaign, *parts))
     ids = chosen["offer_id"].to_numpy(dtype=object).copy()
-    parts = (chosen[c].to_numpy(dtype=object)[missing] for c in ("member_id", "product_id"))
-    ids[missing] = offer_ids(campaign, *parts, chosen["benefit_id"].to_numpy(dtype=object)[missing])
+    ids[missing] = offer_ids(campaign, *(p.to_numpy(dtype=object)[missing] for p in parts))
     return chosen.assign(offer_id=ids)
 
 
@@ -232,17 +236,19 @@ def _spend_budget(chosen: pd.DataFrame, budget: float) -> pd.DataFrame:
 
 def _offer_rows(chosen: pd.DataFrame, context: OfferContext, ruleset_version) -> pd.DataFrame:
     campaign = context.campaign
-    stage = chosen["journey_stage"].astype(str)
-    motive = pd.array(stage.map(MOTIVE).to_numpy(dtype=object), dtype="str")
-    # Text columns are passed on as the (Arrow) arrays they are: no Python string per row.
-    text = {name: chosen[name].astype("str").array for name in _TEXT_COLUMNS}
+    # Text columns are passed on as the Arrow arrays they are: no Python string per row.
+    text = {name: _arrow_text(chosen[name]) for name in (*_TEXT_COLUMNS, "journey_stage")}
+    stage = pc.dictionary_encode(text["journey_stage"])
+    motives = pa.array([MOTIVE.get(s, "") for s in stage.dictionary.to_pylist()], pa.string())
+    reason = pc.binary_join_element_wise(pc.take(motives, stage.indices), text["reason"], ". ")
+    text = {name: pd.array(values, dtype="str") for name, values in text.items()}
     offers = pd.DataFrame(
         {
             "offer_id": text["offer_id"],
             "run_id": context.run_id,
             "campaign": campaign.name,
             "member_id": text["member_id"],
-            "rank": chosen.groupby("member_id", sort=False).cumcount().to_numpy() + 1,
+            "rank": _ranks(text["member_id"]),
             "product_id": text["product_id"],
             "benefit_id": text["benefit_id"],
             "benefit_type": text["benefit_type"],
@@ -252,17 +258,37 @@ def _offer_rows(chosen: pd.DataFrame, context: OfferContext, ruleset_version) ->
             "valid_from": campaign.valid_from,
             "valid_until": campaign.valid_until,
             "channels": text["channels"],
-            "journey_stage": pd.array(stage.to_numpy(), dtype="str"),
+            "journey_stage": text["journey_stage"],
             "kind": text["kind"],
             "personalized": chosen["personalized"].to_numpy(dtype=bool),
             "holdout": chosen["holdout"].to_numpy(dtype=bool),
-            "reason": motive + ". " + text["reason"],
+            "reason": pd.array(reason, dtype="str"),
             "score": chosen["score"].to_numpy(np.float64).round(4),
             "model_version": context.model_version,
             "ruleset_version": ruleset_version,
         }
     )
     return offers.reset_index(drop=True)
+
+
+def _arrow_text(column: pd.Series) -> pa.Array:
+    values = pa.array(pd.array(column, dtype="str"))
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    return values.cast(pa.string())
+
+
+def _ranks(member_ids) -> np.ndarray:
+    """1, 2, ... along each member's offers, which come together (each block's members'
+    offers do; blocks hold distinct members); by grouping when they do not."""
+    members = pa.array(member_ids)
+    members = members.combine_chunks() if isinstance(members, pa.ChunkedArray) else members
+    if len(members) < 2:
+        return np.ones(len(members), dtype=np.int64)
+    changes = pc.not_equal(members[1:], members[:-1]).to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(np.concatenate([[True], changes]))
+    if len(starts) != pc.count_distinct(members.take(starts)).as_py():  # a member's apart
+        return pd.Series(member_ids).groupby(member_ids, sort=False).cumcount().to_numpy() + 1
+    return np.arange(len(members)) - np.repeat(starts, np.diff(np.append(starts, len(members)))) + 1
 
 
 def _summary(offers: pd.DataFrame, ids, holdout, campaign: Campaign) -> dict:

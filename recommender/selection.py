@@ -374,6 +374,39 @@ def _popular_scores(model, row, members_at, rows, offset, mask, only_new) -> np.
     return scores
 
 
+def _segment_lists(model, row, members_at, rows, n, only_new, mask, offset, brand_fit):
+    """The lists of a segment's members ``members_at`` from its popularity ``row``.
+
+    The segment's rules are worked out once. Members with the same scores (no mask, offset or
+    ``only_new`` of their own) whom the rules treat alike get the same list: it is worked out
+    once for each such group.
+    """
+    curation = None if brand_fit is None else brand_fit.block(model, members_at, rows[members_at])
+    alike = None
+    if mask is None and offset is None and not only_new:
+        alike = np.zeros(len(members_at), np.int64) if curation is None else curation.alike()
+    if alike is None:
+        return _curated(model, row, members_at, rows, n, only_new, mask, offset, curation)
+    first, group = np.unique(alike, return_inverse=True)
+    if brand_fit is not None:
+        curation = brand_fit.block(model, members_at[first], rows[members_at[first]])
+    chosen, best = _curated(model, row, members_at[first], rows, n, False, None, None, curation)
+    return chosen[group], best[group]
+
+
+def _curated(model, row, members_at, rows, n, only_new, mask, offset, curation):
+    """Lists from the popularity ``row``, curated a slice at a time (the whole block when the
+    rules' changes are explained)."""
+    explaining = curation is not None and curation.brand_fit.changes is not None
+    at_once = len(members_at) if explaining else score_rows(len(row))
+    parts = []
+    for start in range(0, len(members_at), at_once):  # slices that stay in the cache
+        part = members_at[start : start + at_once]
+        scores = _popular_scores(model, row, part, rows, offset, mask, only_new)
+        parts.append(_top(scores, n, curation, start))
+    return _stacked(parts)
+
+
 def _popular_in_segment(
     model, ids, rows, at, consent, members, n, only_new, allowed, mask, offset, brand_fit
 ):
@@ -390,18 +423,9 @@ def _popular_in_segment(
             in_segment, segment = np.ones(model.dataset_.shape[0], dtype=bool), "all"
         popularity = model.popularity(in_segment)
         row = np.where(allowed & (popularity > 0), np.log1p(popularity), -np.inf)
-        explaining = brand_fit is not None and brand_fit.changes is not None
-        at_once = len(members_at) if explaining else score_rows(len(popularity))
-        # The segment's rules are worked out once, its scores curated a slice at a time.
-        curation = None
-        if brand_fit is not None:
-            curation = brand_fit.block(model, members_at, rows[members_at])
-        parts = []
-        for start in range(0, len(members_at), at_once):  # slices that stay in the cache
-            part = members_at[start : start + at_once]
-            scores = _popular_scores(model, row, part, rows, offset, mask, only_new)
-            parts.append(_top(scores, n, curation, start))
-        chosen, best = _stacked(parts)
+        chosen, best = _segment_lists(
+            model, row, members_at, rows, n, only_new, mask, offset, brand_fit
+        )
         why = np.where(
             consent[members_at], "no purchase history yet", "no consent to personalisation"
         )

@@ -124,6 +124,32 @@ def kernel_rules(rules: BlockRules) -> KernelRules:
     )
 
 
+def alike_members(rules: KernelRules) -> np.ndarray | None:
+    """For each member of the block, the first member the rules treat the same way.
+
+    Such members read the same rows of every mask and boost, are in the same promotions and
+    limits, and have none of their own products among the rules' values: given the same
+    scores, they get the same selection. ``None`` when a promotion's or a limit's products
+    differ from member to member.
+    """
+    if rules.promoted.shape[1] != 1 or rules.limited.shape[1] != 1:
+        return None
+    masks = rules.masks
+    block = len(masks.segment)
+    own = np.diff(masks.own_start) > 0  # own products: a key of their own
+    key = np.column_stack(
+        [
+            masks.segment,
+            masks.own_segment,
+            np.where(own, np.arange(block), -1),
+            rules.promotion_members.T,
+            rules.limit_members.T,
+        ]
+    ).astype(np.int64)
+    _, first, alike = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return first[alike.ravel()]
+
+
 def _candidate_masks(masks, block: int, total: int) -> CandidateMasks:
     own = masks.own
     no_allowed, no_boost = np.ones((0, total), bool), np.zeros((0, total), np.float32)

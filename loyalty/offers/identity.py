@@ -1,45 +1,31 @@
 """Deterministic ids and holdout membership: the same inputs give the same answer, always.
 
-Both come from BLAKE2b hashes (``hashlib``), which do not change between Python or library
-versions, so a regenerated campaign keeps its offer ids and its holdout.
+Both come from BLAKE2b hashes (8-byte digests of the parts joined by ``\\x1f``), which do not
+change between Python or library versions, so a regenerated campaign keeps its offer ids and
+its holdout. :mod:`loyalty.offers.blake2b` hashes a run's millions of texts at once, with the
+digests ``hashlib.blake2b`` gives.
 """
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
+import pandas as pd
 
-
-def _digest(*parts: str) -> bytes:
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
-
-
-def _texts(values) -> list[str]:
-    """Values as a list of str (a list first: iterating an Arrow-backed column is slow)."""
-    return [str(v) for v in np.asarray(values, dtype=object).tolist()]
+from loyalty.offers.blake2b import digests, hex_texts
 
 
 def in_holdout(member_ids, campaign: str, share: float) -> np.ndarray:
     """Whether each member is in ``campaign``'s holdout (about ``share`` of all members)."""
-    if share <= 0:
+    if share <= 0 or len(member_ids) == 0:
         return np.zeros(len(member_ids), dtype=bool)
-    draws = np.fromiter(
-        (int.from_bytes(_digest("holdout", campaign, m), "big") for m in _texts(member_ids)),
-        dtype=np.float64,
-        count=len(member_ids),
-    )
+    # The digest read as a big-endian number, as a fraction of 2^64.
+    draws = digests("holdout", campaign, member_ids).byteswap().astype(np.float64)
     return draws / 2.0**64 < share
 
 
-def offer_ids(campaign: str, member_ids, product_ids, benefit_ids) -> np.ndarray:
-    """One id per offer from what it is: campaign, member, product and benefit."""
-    return np.array(
-        [
-            "o" + _digest(campaign, m, p, b).hex()
-            for m, p, b in zip(
-                _texts(member_ids), _texts(product_ids), _texts(benefit_ids), strict=True
-            )
-        ],
-        dtype=object,
-    )
+def offer_ids(campaign: str, member_ids, product_ids, benefit_ids):
+    """One id per offer from what it is: campaign, member, product and benefit (text array)."""
+    if len(member_ids) == 0:
+        return pd.array([], dtype="str")
+    found = hex_texts("o", digests(campaign, member_ids, product_ids, benefit_ids))
+    return pd.array(found, dtype="str")

@@ -225,3 +225,43 @@ def test_the_affinity_base_rate_is_the_log_odds_of_the_mean_purchase_chance():
         )
         expected.append(np.log(mean / (1.0 - mean)))
     np.testing.assert_allclose(base_rate(scores), expected, atol=1e-3)
+
+
+def test_members_without_personal_scores_alike_under_the_rules_share_one_list_worked_out_once(
+    model, products, members
+):
+    newcomers = pd.DataFrame(
+        {
+            "member_id": [f"n{i:02d}" for i in range(12)],
+            "tier": ["gold", "basic", "silver"] * 4,
+            "birth_year": [1950, 2010] * 6,
+            "consent_personalization": True,
+        }
+    )
+    everyone = pd.concat([members, newcomers], ignore_index=True)
+    # m07 bought p01, p02 and p04 last week: without consent, still never shown them.
+    everyone.loc[everyone["member_id"] == "m07", "consent_personalization"] = False
+    rules = [
+        {"name": "Gold: no p06", "effect": "exclude", "products": {"product_id": "p06"},
+         "members": {"tier": "gold"}},
+        {"name": "Not this week", "effect": "exclude",
+         "products": {"days_since_bought": {"lte": 7}}},
+        {"name": "Young: bread first", "effect": "promote", "share": 0.5,
+         "products": {"category": {"prefix": "Food > Bakery"}}, "members": {"age": {"lt": 30}}},
+        {"name": "Silver: one per category", "effect": "limit", "per": "category", "max": 1,
+         "members": {"tier": "silver"}},
+        {"name": "Old: no milk", "effect": "exclude", "members": {"age": {"gte": 30}},
+         "products": {"category": {"prefix": "Food > Dairy"}}},
+    ]  # fmt: skip
+    compiled = compile_rules(validate_rules(rules), products, TODAY, 7)
+    options = {"n": 4, "channel": "store", "products": products, "members": everyone,
+               "as_of": pd.Timestamp(TODAY), "rules": compiled}  # fmt: skip
+    ids = everyone["member_id"].tolist()
+    shared = recommend(model, ids, **options)
+    # A mask of every product makes each member's scores their own: worked out one by one.
+    one_by_one = recommend(model, ids, item_mask=np.ones(len(products), bool), **options)
+    pd.testing.assert_frame_equal(shared, one_by_one)
+    lists = shared[~shared["personalized"]].groupby("member_id")["product_id"].agg(tuple)
+    assert lists["n00"] != lists["n03"]  # gold, born 1950 and 2010
+    assert lists["n00"] == lists["n06"]
+    assert not {"p01", "p02", "p04"} & set(lists["m07"])

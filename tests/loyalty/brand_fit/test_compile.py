@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
+from loyalty.brand_fit import selection
 from loyalty.brand_fit.block import rules_for_block
 from loyalty.brand_fit.compile import compile_rules
 from loyalty.brand_fit.validation import validate_rules
@@ -133,3 +134,27 @@ def test_include_only_boost_and_max_discount_per_segment():
     assert offers.boost()[0, :3] == pytest.approx([0, 0, 0.1])
     selection = rules_for_block(compiled, members, "store", "selection")
     assert selection.max_discount(first_three) is None
+
+
+def test_members_alike_under_the_rules_are_those_with_the_same_rules_and_no_own_products():
+    members = pd.DataFrame(
+        {"member_id": [f"M{i}" for i in range(6)], "tier": ["gold", "basic"] * 3,
+         "age": [45, 45, 50, 45, 45, 30]}
+    )  # fmt: skip
+    rules = [
+        {"name": "Gold: no alcohol", "effect": "exclude", "members": {"tier": "gold"},
+         "products": {"tags": {"in": ["alcohol"]}}},
+        {"name": "50 and over: organic first", "effect": "promote", "share": 0.5,
+         "members": {"age": {"gte": 50}}, "products": {"tags": {"contains": "organic"}}},
+        {"name": "Not this week", "effect": "exclude",
+         "products": {"days_since_bought": {"lte": 7}}},
+        {"name": "40 and over: one per brand", "effect": "limit", "per": "brand", "max": 1,
+         "members": {"age": {"gte": 40}}},
+    ]  # fmt: skip
+    # M4 bought P0 two days ago: its own products read the rules' own values.
+    bought = sparse.csr_matrix(([1.0], ([4], [0])), shape=(6, len(PRODUCTS)))
+    days = sparse.csr_matrix(([2.0], ([4], [0])), shape=(6, len(PRODUCTS)))
+    rules_of = block(rules, members, times_bought=bought, days_since_bought=days)
+    alike = selection.alike_members(selection.kernel_rules(rules_of))
+    # M0: gold; M1 and M3: basic; M2: 50 or over; M4: a purchase of its own; M5: under 40.
+    assert alike.tolist() == [0, 1, 2, 1, 4, 5]
