@@ -19,7 +19,6 @@ from loyalty.brand_fit.conditions import evaluate
 from loyalty.journey import STAGES
 from loyalty.offers.benefits import DISCOUNTS, KINDS, Benefit
 from loyalty.offers.value import discount_percent, face_values, margin_after
-from recommender.kept import kept
 
 # A member without personal scores (no history, no consent): their chance of buying a product.
 UNKNOWN_CHANCE = 0.05
@@ -43,18 +42,15 @@ def choose_benefits(candidates, fields, benefits, rules: CompiledRules, campaign
     """The member's ``k`` offers: candidates in the member's order, each with its best benefit.
 
     A candidate whose best benefit has reached its ``max_per_member`` gets its next best; a
-    candidate without an eligible benefit is left out.
+    candidate without an eligible benefit is left out. ``candidates["_at"]`` is each one's
+    place in ``rules.catalogue``.
     """
     catalogue = rules.catalogue
-    # Indexed once per catalogue: building the index took longer than a small block's choice.
-    index = kept("catalogue index", (catalogue,), lambda: pd.Index(catalogue.product_ids))
-    at = index.get_indexer(candidates["product_id"])
-    price = catalogue.column("price").to_numpy(np.float64)[at]
+    price = catalogue.column("price").to_numpy(np.float64)[candidates["_at"].to_numpy()]
     candidates = candidates.assign(
         expected_value=(_chance(candidates) * np.nan_to_num(price)).round(4),
         journey_stage=fields["journey_stage"].to_numpy()[candidates["_member"]].astype(str),
         _price=price,
-        _at=at,
     )
     order = _member_order(candidates)
     candidates = candidates.iloc[order].reset_index(drop=True)
@@ -101,8 +97,8 @@ def _benefit_keys(candidates, fields, benefits, rules: CompiledRules, campaign) 
     on_web = catalogue.sold_in("web")[at]
     member = candidates["_member"].to_numpy()
     # Stages and kinds as codes (-1: another): compared per benefit, text would cost more.
-    stage = pd.Categorical(candidates["journey_stage"], categories=STAGES).codes
-    kind = pd.Categorical(candidates["kind"], categories=KINDS).codes
+    stage = _codes(fields["journey_stage"], STAGES)[member]  # per member, not per candidate
+    kind = _codes(candidates["kind"], KINDS)
     leaf = member_leaf(fields)
     keys = np.full((len(candidates), len(benefits)), -np.inf)
     for index, benefit in enumerate(benefits):
@@ -161,6 +157,14 @@ def _chance(candidates: pd.DataFrame) -> np.ndarray:
     personal = candidates["personalized"].to_numpy(dtype=bool)
     chance = 0.5 + 0.5 * np.tanh(0.5 * candidates["score"].to_numpy(np.float64))
     return np.where(personal, chance, UNKNOWN_CHANCE)
+
+
+def _codes(values: pd.Series, names: tuple[str, ...]) -> np.ndarray:
+    """Each value's place in ``names`` (-1: another), comparing text once per name."""
+    codes = np.full(len(values), -1, dtype=np.int64)
+    for code, name in enumerate(names):
+        codes[(values == name).to_numpy(dtype=bool, na_value=False)] = code
+    return codes
 
 
 def _fit(stage: np.ndarray, kind: np.ndarray, benefit_type: str) -> np.ndarray:

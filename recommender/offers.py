@@ -127,6 +127,7 @@ def choose_offers(model: SelectionModel, context: OfferContext, member_ids) -> p
     ids = pd.unique(np.asarray(member_ids).astype(str))  # a member asked for twice: once
     benefits = [b for b in context.benefits if b.enabled]
     k = campaign.offers_per_member
+    rules = in_model_order(model, rules)  # catalogue places are model columns
     candidates, fields = _candidates(model, context, rules, ids, k * CANDIDATES_PER_OFFER)
     chosen = choose_benefits(candidates, fields, benefits, rules, campaign, k)
     if chosen.empty:
@@ -162,7 +163,8 @@ def _member_ids(members: pd.DataFrame, member_ids) -> np.ndarray:
 
 
 def _candidates(model, context: OfferContext, rules: CompiledRules, ids, n: int):
-    """Each member's top ``n`` products under the offer rules, with stage and discount caps."""
+    """Each member's top ``n`` products under the offer rules (laid over the model's products),
+    with their model column (``_at``) and discount caps."""
     as_of = pd.Timestamp(context.as_of)
     selection, _ = recommend_with_changes(
         model,
@@ -175,7 +177,6 @@ def _candidates(model, context: OfferContext, rules: CompiledRules, ids, n: int)
         journey=context.journey,
         scope="offers",
     )
-    rules = in_model_order(model, rules)
     caps_only = replace(
         rules, rules=tuple(r for r in rules.rules if r.rule.effect == "max_discount")
     )
@@ -183,10 +184,10 @@ def _candidates(model, context: OfferContext, rules: CompiledRules, ids, n: int)
         model, caps_only, None, ids, context.members, as_of, journey=context.journey, scope="offers"
     )
     member = pd.Index(ids).get_indexer(selection["member_id"])
-    selection = selection.assign(_member=member, max_discount=100.0)
+    columns = model.dataset_.product_columns(selection["product_id"], missing="ignore")
+    selection = selection.assign(_member=member, _at=columns, max_discount=100.0)
     if caps_only.rules and len(selection):
         rows = known_member_rows(model, ids)
-        columns = model.dataset_.product_columns(selection["product_id"], missing="ignore")
         caps = np.full(len(selection), 100.0)
         for start in range(0, len(ids), 1024):
             at = np.arange(start, min(start + 1024, len(ids)))
