@@ -144,7 +144,7 @@ def _read_table(engine: Engine, table, order_by: str) -> pd.DataFrame:
     else:
         data = _driver_rows(engine, query)
     for name in json:
-        codes, texts = pd.factorize(pd.Series(data[name], dtype=object), use_na_sentinel=False)
+        codes, texts = pd.factorize(np.asarray(data[name], dtype=object), use_na_sentinel=False)
         parsed = [None if t is None or t != t else loads(t) for t in texts]
         data[name] = pd.Series([_copy(parsed[c]) for c in codes.tolist()], dtype=object)
     frame = pd.DataFrame(data)

@@ -37,7 +37,7 @@ _SIGMA = np.array(
 )
 _BLOCK = 128
 _DIGEST_BYTES = 8
-LARGE = pa.large_string()
+_LARGE = pa.large_string()
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
@@ -49,8 +49,8 @@ def digests(*parts, separator: str = "\x1f") -> np.ndarray:
     bytes ``hashlib.blake2b(..., digest_size=8).digest()`` gives, in little-endian order:
     ``.view(np.uint8)`` lists them.
     """
-    texts = [pa.scalar(p, LARGE) if isinstance(p, str) else _large_text(p) for p in parts]
-    joined = pc.binary_join_element_wise(*texts, pa.scalar(separator, LARGE))
+    texts = [pa.scalar(p, _LARGE) if isinstance(p, str) else _large_text(p) for p in parts]
+    joined = pc.binary_join_element_wise(*texts, pa.scalar(separator, _LARGE))
     joined = joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
     if joined.null_count:
         raise ValueError("a text to hash is missing")
@@ -78,15 +78,18 @@ def hex_texts(prefix: str, values: np.ndarray) -> pa.Array:
 
 
 def _large_text(values) -> pa.Array:
+    """``values`` as Arrow text; values that are not all text as ``str`` writes them."""
     try:
         array = pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all texts: as ``str`` makes them
-        array = pa.array([str(v) for v in np.asarray(values, dtype=object).tolist()])
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = None
+    if array is None or not (
+        pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+    ):
+        array = pa.array([str(v) for v in np.asarray(values, dtype=object).tolist()], pa.string())
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
-        array = pa.array([str(v) for v in array.to_pylist()])
-    return array.cast(LARGE)
+    return array.cast(_LARGE)
 
 
 @numba.njit(cache=True, nogil=True)
