@@ -3,8 +3,8 @@
 The command line (``loyalty generate-offers``) and the API (``POST /v1/campaigns/{name}/runs``)
 both call :func:`run_campaign`. Members are chosen for in blocks (:mod:`recommender.batch`,
 or on Spark with :mod:`recommender.spark`), staged in ``<staging>/<run id>/``; the run's
-offers are then written while it is ``running``, and it becomes the campaign's current run only
-at the end (``loyalty.offers.store.finish_run``). An interrupted generation leaves the previous
+offers are then written, and it becomes the campaign's current run, in one transaction
+(``loyalty.offers.store.publish_run``). An interrupted generation leaves the previous
 run serving; ``resume=True`` continues the unfinished run from its staged blocks.
 """
 
@@ -26,12 +26,11 @@ from loyalty.journey import DEFAULT_THRESHOLDS, JourneyThresholds
 from loyalty.offers.campaigns import Campaign
 from loyalty.offers.errors import CampaignInputError
 from loyalty.offers.store import (
-    finish_run,
     get_campaign,
     list_benefits,
+    publish_run,
     running_run,
     start_run,
-    write_offers,
 )
 from recommender.batch import BLOCK_MEMBERS, Staging, Workers, choose_in_blocks, member_blocks
 from recommender.errors import ModelNotFoundError
@@ -102,8 +101,7 @@ def run_campaign(
             staging = Staging(staging_root / run_id)
             chosen = choose_in_blocks(scorer, context, blocks, staging, progress=how.progress)
     offers, summary = finish_offers(chosen, context, ids)
-    write_offers(engine, run_id, offers)
-    finish_run(engine, run_id, summary)
+    publish_run(engine, run_id, offers, summary)
     if staging is not None:
         staging.remove()
     return CampaignRun(run_id, offers, summary)

@@ -14,10 +14,10 @@ import loyalty.events
 import loyalty.keys
 import loyalty.offers.tables  # noqa: F401  (each module adds its tables to the metadata)
 from loyalty.db import MIGRATIONS, migrate
-from loyalty.offers.store import write_offers
+from loyalty.offers.store import publish_run
 from loyalty.offers.tables import offers, offers_by_id
 from loyalty.tables import metadata
-from tests.loyalty.offers.test_store import offer
+from tests.loyalty.offers.test_store import new_run, offer
 
 
 def _differences(engine) -> list:
@@ -39,7 +39,7 @@ def test_migrated_schema_is_the_declared_one(engine):
 
 def test_offers_key_migration_goes_down_and_up_again(engine):
     rows = pd.DataFrame([offer("o1"), offer("o2", rank=2), offer("o3", member_id="M2")])
-    write_offers(engine, "r1", rows)
+    publish_run(engine, new_run(engine), rows, {})
     _downgrade(engine, "0005")
     with engine.connect() as connection:
         key = inspect(connection).get_pk_constraint("offers")["constrained_columns"]
@@ -65,7 +65,7 @@ def _without_rowid(engine) -> bool:
 def test_offers_migration_0007_goes_down_and_up_with_its_offers(engine):
     # On SQLite the offers become a table WITHOUT ROWID and back; PostgreSQL has no rowid.
     sqlite = engine.dialect.name == "sqlite"
-    write_offers(engine, "r1", pd.DataFrame([offer("o1"), offer("o2", rank=2)]))
+    publish_run(engine, new_run(engine), pd.DataFrame([offer("o1"), offer("o2", rank=2)]), {})
     assert not sqlite or _without_rowid(engine)
     _downgrade(engine, "0006")
     assert not sqlite or not _without_rowid(engine)

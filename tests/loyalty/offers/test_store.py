@@ -1,4 +1,5 @@
-"""Offer rows written and read back as they were, on SQLite and PostgreSQL."""
+"""Offer rows written and read back as they were, and a run made current with them in one
+transaction, on SQLite and PostgreSQL (in process and, on SQLite, through ADBC in a child)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,28 @@ import sqlalchemy as sa
 
 from loyalty.config import Settings
 from loyalty.db import connect
-from loyalty.offers.store import _MEMBER_OFFERS, _OFFER_BY_ID, OFFER_COLUMNS, write_offers
+from loyalty.offers.campaigns import Campaign
+from loyalty.offers.errors import OfferNotFoundError
+from loyalty.offers.store import (
+    _MEMBER_OFFERS,
+    _OFFER_BY_ID,
+    OFFER_COLUMNS,
+    create_campaign,
+    current_offers,
+    find_offer,
+    get_campaign,
+    get_run,
+    publish_run,
+    start_run,
+)
 from loyalty.offers.tables import offers
+
+DECEMBER = Campaign("december", 100.0, 3, date(2026, 12, 1), date(2026, 12, 24))
 
 
 def offer(offer_id: str, **changes) -> dict:
     row = {
-        "run_id": "r1",
+        "run_id": "december-r0001",
         "offer_id": offer_id,
         "campaign": "december",
         "member_id": "M1",
@@ -42,10 +58,24 @@ def offer(offer_id: str, **changes) -> dict:
     return row | changes
 
 
-@pytest.mark.parametrize("in_process", [True, False], ids=["in-process", "bulk"])
-def test_offer_rows_come_back_as_written(engine, monkeypatch, in_process):
-    if not in_process:  # SQLite: through ADBC in a child process
+def new_run(engine) -> str:
+    """A new run of ``DECEMBER`` (made on first use)."""
+    try:
+        get_campaign(engine, DECEMBER.name)
+    except OfferNotFoundError:
+        create_campaign(engine, DECEMBER)
+    return start_run(engine, DECEMBER, date(2026, 11, 30), "v0001", 3)
+
+
+@pytest.fixture(params=[True, False], ids=["in-process", "bulk"])
+def in_process(request, monkeypatch) -> bool:
+    if not request.param:  # SQLite: through ADBC in a child process
         monkeypatch.setattr("loyalty.offers.store.IN_PROCESS_OFFERS", 0)
+    return request.param
+
+
+def test_offer_rows_come_back_as_written(engine, in_process):
+    run_id = new_run(engine)
     rows = pd.DataFrame(
         [
             offer("o1"),
@@ -53,8 +83,8 @@ def test_offer_rows_come_back_as_written(engine, monkeypatch, in_process):
             offer("o3", reason="", model_version=None, ruleset_version=None, kind="discovery"),
         ]
     ).assign(member_id=["M2", "M2", "M1"])  # written in any member order
-    write_offers(engine, "r1", rows)
-    write_offers(engine, "r1", rows)  # written again (a resumed run): replaced, not doubled
+    publish_run(engine, run_id, rows, {"offers": 3})
+    publish_run(engine, run_id, rows, {"offers": 3})  # again (a resumed run): not doubled
     with engine.connect() as connection:
         query = sa.select(offers).order_by(offers.c.offer_id)
         back = [dict(row) for row in connection.execute(query).mappings()]
@@ -62,14 +92,36 @@ def test_offer_rows_come_back_as_written(engine, monkeypatch, in_process):
     assert [{c: row[c] for c in OFFER_COLUMNS} for row in back] == expected
 
 
-@pytest.mark.parametrize("in_process", [True, False], ids=["in-process", "bulk"])
-def test_a_failed_write_leaves_the_run_as_it_was(engine, monkeypatch, in_process):
-    if not in_process:
-        monkeypatch.setattr("loyalty.offers.store.IN_PROCESS_OFFERS", 0)
-    write_offers(engine, "r1", pd.DataFrame([offer("o1")]))
-    twice = pd.DataFrame([offer("o2", member_id="M2"), offer("o3"), offer("o4")])  # M1 rank 1
+def test_a_published_run_replaces_the_current_one_whole(engine, in_process):
+    first = new_run(engine)
+    publish_run(engine, first, pd.DataFrame([offer("o1"), offer("o2", rank=2)]), {"offers": 2})
+    second = new_run(engine)
+    rows = pd.DataFrame([offer("o3", run_id=second, member_id="M2")])
+    summary = {"offers": 1, "by_stage": {"active": 1}, "budget_used": 0.02}
+    publish_run(engine, second, rows, summary)
+    assert get_campaign(engine, "december").current_run == second
+    assert get_run(engine, first)["status"] == "replaced"
+    done = get_run(engine, second)
+    assert done["status"] == "complete" and done["summary"] == summary
+    assert done["finished_at"] >= done["started_at"]
+    assert current_offers(engine)["offer_id"].tolist() == ["o3"]
+    assert find_offer(engine, "o3")["member_id"] == "M2" and find_offer(engine, "o1") is None
+    with engine.connect() as connection:  # the replaced run's offers are gone
+        assert connection.execute(sa.select(offers.c.offer_id)).scalars().all() == ["o3"]
+
+
+def test_a_failed_publish_leaves_the_current_run_as_it_was(engine, in_process):
+    first = new_run(engine)
+    publish_run(engine, first, pd.DataFrame([offer("o1")]), {"offers": 1})
+    second = new_run(engine)
+    # M1 rank 1 twice: the key refuses the second, after the first run's offers were deleted.
+    twice = [offer("o2", member_id="M2"), offer("o3"), offer("o4")]
     with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
-        write_offers(engine, "r1", twice)
+        publish_run(engine, second, pd.DataFrame(twice).assign(run_id=second), {"offers": 3})
+    assert get_campaign(engine, "december").current_run == first
+    assert get_run(engine, first)["status"] == "complete"
+    assert get_run(engine, second)["status"] == "running"
+    assert current_offers(engine)["offer_id"].tolist() == ["o1"]
     with engine.connect() as connection:
         kept = connection.execute(sa.select(offers.c.offer_id)).scalars().all()
     assert kept == ["o1"]
