@@ -56,9 +56,8 @@ class Staging:
         chosen.to_parquet(temporary, index=False)
         temporary.rename(self.part(block))
 
-    def read(self, blocks: int) -> pd.DataFrame:
-        parts = [pd.read_parquet(self.part(b)) for b in range(blocks)]
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    def read(self, block: int) -> pd.DataFrame:
+        return pd.read_parquet(self.part(block))
 
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
@@ -90,10 +89,15 @@ def choose_in_blocks(
         finished = scorer.choose(context, staging, missing)
     else:
         finished = _choose_here(scorer, context, staging, missing)
+    chosen = {}
     for block in finished:
+        # Read as it finishes: the workers go on meanwhile (a million members' blocks took
+        # 2 s to read at the end).
+        chosen[block] = staging.read(block)
         if progress is not None:
             progress(len(blocks[block]))
-    return staging.read(len(blocks))
+    parts = [chosen[b] if b in chosen else staging.read(b) for b in range(len(blocks))]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def _choose_here(model, context, staging: Staging, blocks: dict) -> Iterator[int]:

@@ -25,6 +25,8 @@ def allocate(ratio: np.ndarray, face_value: np.ndarray, budget: float) -> np.nda
 
     Returns a bool mask; the chosen face values add up to at most ``budget``.
     """
+    if face_value.sum() <= budget + 1e-9:  # all of them fit: nothing to rank
+        return np.ones(len(ratio), dtype=bool)
     order = np.lexsort((np.arange(len(ratio)), -ratio))
     cost = face_value[order]
     chosen = np.zeros(len(order), dtype=bool)

@@ -232,7 +232,7 @@ def _spend_budget(chosen: pd.DataFrame, budget: float) -> pd.DataFrame:
     # best offer the budget left out.
     cutoff = ratio[dropped].max() if dropped.any() else -np.inf
     kept = paid | (~receivers & (ratio > cutoff))
-    return chosen[kept]
+    return chosen if kept.all() else chosen[kept]
 
 
 def _offer_rows(chosen: pd.DataFrame, context: OfferContext, ruleset_version) -> pd.DataFrame:
