@@ -22,6 +22,18 @@ def test_unknown_ids_are_named(transactions):
     assert dataset.member_rows(["ghost"], missing="ignore")[0] == -1
 
 
+@pytest.mark.parametrize("order", ["sorted", "unsorted"])
+def test_a_block_of_members_is_found_the_same_by_binary_search_or_hashing(order):
+    ids = np.array([f"M{i:05d}" for i in range(0, 4000, 2)])  # sorted: binary search
+    dataset = Dataset(ids if order == "sorted" else ids[::-1], ["p"])
+    asked = np.concatenate([ids[500:1500], ["M00001", "M99999", "", "M0"], ids[:30][::-1]])
+    expected = [dataset.member_ids.tolist().index(m) if m in ids else -1 for m in asked]
+    assert dataset.member_rows(asked, missing="ignore").tolist() == expected  # 1,034 ids
+    assert dataset.member_rows(pd.Series(asked[:20]), missing="ignore").tolist() == expected[:20]
+    with pytest.raises(UnknownMemberError, match="'M99999'"):
+        dataset.member_rows(asked)
+
+
 def test_empty_transactions_are_refused(transactions):
     with pytest.raises(EmptyHistoryError):
         Dataset.from_transactions(transactions.iloc[:0])
