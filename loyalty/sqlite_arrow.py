@@ -11,6 +11,7 @@ tables travel through an Arrow IPC file. Callers keep small jobs in-process, on 
 from __future__ import annotations
 
 import multiprocessing
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -82,6 +83,19 @@ def read_arrow(database: str, *sql: str) -> pa.Table:
         # may hold whole numbers where another holds fractions.
         filled = [part for part in parts if part.num_rows] or parts[:1]
         return pa.concat_tables(filled, promote_options="permissive")
+
+
+def scratch_folder(prefix: str, size: int) -> tempfile.TemporaryDirectory:
+    """A temporary folder for an Arrow file of ``size`` bytes passed to a child: in memory
+    (``/dev/shm``) when it has room for twice that, else the system's temporary folder.
+
+    In memory the file never goes to the disk, where it competed with the database's own
+    writes: a million members' offers (1.1 GB) took 0.5 to 0.8 s to write there, and 0.5 to
+    2.6 s to the temporary folder.
+    """
+    memory = Path("/dev/shm")
+    roomy = memory.is_dir() and shutil.disk_usage(memory).free > 2 * size
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=memory if roomy else None)
 
 
 def write_arrow_file(table: pa.Table, path: Path) -> None:

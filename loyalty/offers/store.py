@@ -10,7 +10,6 @@ never shown; the next generation of the campaign deletes it.
 from __future__ import annotations
 
 import io
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,7 +33,13 @@ from loyalty.offers.tables import (
     offers_by_id,
     redemptions,
 )
-from loyalty.sqlite_arrow import connect_adbc, in_child, write_arrow_file, write_transaction
+from loyalty.sqlite_arrow import (
+    connect_adbc,
+    in_child,
+    scratch_folder,
+    write_arrow_file,
+    write_transaction,
+)
 
 OFFER_COLUMNS = [c.name for c in offers.columns]
 ID_COLUMNS = [c.name for c in offers_by_id.columns]
@@ -187,9 +192,10 @@ def publish_run(engine: Engine, run_id: str, rows: pd.DataFrame, summary: dict) 
     switch = _Switch(run_id, summary, datetime.now())
     if engine.dialect.name == "sqlite" and len(rows) > IN_PROCESS_OFFERS:
         # ADBC runs in a child process: see loyalty.sqlite_arrow.
-        with tempfile.TemporaryDirectory(prefix="loyalty-offers-") as folder:
+        table = _sqlite_table(rows[OFFER_COLUMNS])
+        with scratch_folder("loyalty-offers-", table.nbytes) as folder:
             path = Path(folder) / "offers.arrow"
-            write_arrow_file(_sqlite_table(rows[OFFER_COLUMNS]), path)
+            write_arrow_file(table, path)
             stored = switch.stored_on_sqlite(engine.dialect)
             in_child(_adbc_publish, engine.url.database, run_id, str(path), stored)
         return
