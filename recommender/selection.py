@@ -35,8 +35,8 @@ KINDS = pd.array(["discovery", "favourite"], dtype="str")  # by ``is_own``
 # factors once per call, which a call of few members pays per member: over 50,000 products,
 # the product alone took 90 µs a member in calls of 50 members and 71 µs in calls of 256.
 # Then the slice no longer fits in the cache, but each member's row is read back into it
-# once and stays there for its passes: a member's offers took 186 µs against 213 µs (two
-# workers at once; 190 µs with 512 members, 200 µs with 1,024). Over 20,000 products: equal.
+# once and stays there for its passes: a member's offers took 185 to 194 µs against 204 to
+# 214 µs (two workers at once; 512 members: 190 µs, 1,024: 200 µs). 20,000 products: equal.
 SCORED_VALUES = 12_800_000
 
 
