@@ -12,9 +12,7 @@ basket) are skipped, which is what makes importing the same lines twice change n
 from __future__ import annotations
 
 import io
-import tempfile
 from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,7 +22,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.dialects import postgresql
 
 from loyalty import tables
-from loyalty.sqlite_arrow import connect_adbc, in_child, write_arrow_file, write_transaction
+from loyalty.sqlite_arrow import arrow_file, connect_adbc, in_child, write_transaction
 
 COLUMNS = (
     "member_key",
@@ -56,9 +54,7 @@ def _ingest_sqlite(engine: Engine, lines: pd.DataFrame, log: dict) -> int:
     if len(lines) <= IN_PROCESS_LINES:
         return _insert_sqlite(engine, lines, log)
     # ADBC runs in a child process: see loyalty.sqlite_arrow.
-    with tempfile.TemporaryDirectory(prefix="loyalty-ingest-") as folder:
-        table = Path(folder) / "lines.arrow"
-        write_arrow_file(_arrow(lines), table)
+    with arrow_file(_arrow(lines), "loyalty-ingest-") as table:
         return in_child(_adbc_ingest, engine.url.database, str(table), log)
 
 

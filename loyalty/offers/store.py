@@ -13,7 +13,6 @@ import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,13 +32,7 @@ from loyalty.offers.tables import (
     offers_by_id,
     redemptions,
 )
-from loyalty.sqlite_arrow import (
-    connect_adbc,
-    in_child,
-    scratch_folder,
-    write_arrow_file,
-    write_transaction,
-)
+from loyalty.sqlite_arrow import arrow_file, connect_adbc, in_child, write_transaction
 
 OFFER_COLUMNS = [c.name for c in offers.columns]
 ID_COLUMNS = [c.name for c in offers_by_id.columns]
@@ -192,11 +185,8 @@ def publish_run(engine: Engine, run_id: str, rows: pd.DataFrame, summary: dict) 
     switch = _Switch(run_id, summary, datetime.now())
     if engine.dialect.name == "sqlite" and len(rows) > IN_PROCESS_OFFERS:
         # ADBC runs in a child process: see loyalty.sqlite_arrow.
-        table = _sqlite_table(rows[OFFER_COLUMNS])
-        with scratch_folder("loyalty-offers-", table.nbytes) as folder:
-            path = Path(folder) / "offers.arrow"
-            write_arrow_file(table, path)
-            stored = switch.stored_on_sqlite(engine.dialect)
+        stored = switch.stored_on_sqlite(engine.dialect)
+        with arrow_file(_sqlite_table(rows[OFFER_COLUMNS]), "loyalty-offers-") as path:
             in_child(_adbc_publish, engine.url.database, run_id, str(path), stored)
         return
     with engine.begin() as connection:

@@ -66,6 +66,15 @@ def test_second_import_of_same_files_changes_nothing(loaded, files):
     assert count(loaded, tables.transactions) == 4
 
 
+def test_transactions_in_bulk_are_stored_once_as_in_process(engine, files, monkeypatch):
+    monkeypatch.setattr("loyalty.bulk.IN_PROCESS_LINES", 0)  # SQLite: ADBC in a child
+    for kind in ("members", "products", "transactions"):
+        import_file(engine, kind, files[kind])
+    assert import_file(engine, "transactions", files["transactions"]).rows_written == 0
+    assert data_status(engine)["transactions"] == 4
+    assert data_status(engine)["last_purchase"] == "2025-03-08T10:05:00"
+
+
 def test_changed_member_is_updated_not_duplicated(loaded, tmp_path):
     changed = write(
         tmp_path,
