@@ -42,11 +42,11 @@ def choose_benefits(candidates, fields, benefits, rules: CompiledRules, campaign
     """The member's ``k`` offers: candidates in the member's order, each with its best benefit.
 
     A candidate whose best benefit has reached its ``max_per_member`` gets its next best; a
-    candidate without an eligible benefit is left out. ``candidates["_at"]`` is each one's
-    place in ``rules.catalogue``.
+    candidate without an eligible benefit is left out. ``candidates["_column"]`` is each
+    one's place in ``rules.catalogue``.
     """
     catalogue = rules.catalogue
-    price = catalogue.column("price").to_numpy(np.float64)[candidates["_at"].to_numpy()]
+    price = catalogue.column("price").to_numpy(np.float64)[candidates["_column"].to_numpy()]
     candidates = candidates.assign(
         expected_value=(_chance(candidates) * np.nan_to_num(price)).round(4),
         journey_stage=fields["journey_stage"].to_numpy()[candidates["_member"]].astype(str),
@@ -65,8 +65,8 @@ def choose_benefits(candidates, fields, benefits, rules: CompiledRules, campaign
     chosen["face_value"] = face_values(
         chosen["benefit_type"].to_numpy(), chosen["benefit_value"].to_numpy(), chosen["_price"]
     )
-    web = catalogue.sold_in("web")[chosen["_at"]]
-    store = catalogue.sold_in("store")[chosen["_at"]]
+    web = catalogue.sold_in("web")[chosen["_column"]]
+    store = catalogue.sold_in("store")[chosen["_column"]]
     sold = np.where(web & store, "store;web", np.where(web, "web", "store"))
     chosen["channels"] = np.where(chosen["benefit_type"] == "free_delivery", "web", sold)
     return chosen
@@ -92,7 +92,7 @@ def _member_order(candidates: pd.DataFrame) -> np.ndarray:
 def _benefit_keys(candidates, fields, benefits, rules: CompiledRules, campaign) -> np.ndarray:
     """(candidates, benefits) preference: fit, then lower face value; ``-inf``: not eligible."""
     catalogue = rules.catalogue
-    at, price = candidates["_at"].to_numpy(), candidates["_price"].to_numpy()
+    at, price = candidates["_column"].to_numpy(), candidates["_price"].to_numpy()
     margin = catalogue.column("margin_pct").to_numpy(np.float64)[at]
     on_web = catalogue.sold_in("web")[at]
     member = candidates["_member"].to_numpy()
@@ -112,7 +112,7 @@ def _benefit_keys(candidates, fields, benefits, rules: CompiledRules, campaign) 
         )
         if benefit.type in DISCOUNTS:
             cut = discount_percent(types, value, price)
-            eligible &= (cut <= candidates["max_discount"].to_numpy() + 1e-9) & (cut < 100)
+            eligible &= (cut <= candidates["_max_discount"].to_numpy() + 1e-9) & (cut < 100)
             if campaign.margin_floor is not None:
                 eligible &= margin_after(margin, cut) >= campaign.margin_floor - 1e-9
         if benefit.type == "free_delivery":

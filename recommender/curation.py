@@ -101,11 +101,7 @@ class BrandFit:
 
         ``columns`` (m, k) are model columns, -1 for none; 100 where no rule limits it.
         """
-        block = self._rules(model, at, rows, "offers")
-        caps = block.max_discount(np.maximum(columns, 0))
-        if caps is None:
-            return np.full(columns.shape, 100.0)
-        return np.where(columns >= 0, caps.astype(np.float64), 100.0)
+        return _discount_caps(self._rules(model, at, rows, "offers"), columns)
 
     def _rules(self, model, at: np.ndarray, rows: np.ndarray, target: str):
         times, days = self.history(model, rows)
@@ -159,10 +155,24 @@ class BlockCuration:
             fit.changes.append(_changes(self.member_ids, curation.explanations))
         return curation.products, curation.scores
 
+    def discount_caps(self, columns: np.ndarray) -> np.ndarray:
+        """:meth:`BrandFit.discount_caps` of the block's members, from the rules evaluated for
+        them (a brand fit for offers: ``max_discount`` rules apply to offers only)."""
+        return _discount_caps(self.curator.rules, columns)
+
     def alike(self) -> np.ndarray | None:
         """Per member, the first member of the block the rules treat the same way (``None``:
         the rules' products differ per member); see ``loyalty.brand_fit.selection``."""
         return None if self.brand_fit.changes is not None else alike_members(self.curator.kernel)
+
+
+def _discount_caps(rules, columns: np.ndarray) -> np.ndarray:
+    caps = rules.max_discount(np.maximum(columns, 0))
+    if caps is None:
+        return np.full(columns.shape, 100.0)
+    # The rule masks hold caps as float32 (33.3 comes back as 33.2999992): rounded, they are
+    # the percents as written, and a discount of exactly the cap is allowed.
+    return np.where(columns >= 0, caps.astype(np.float64).round(4), 100.0)
 
 
 def in_model_order(model, compiled: CompiledRules) -> CompiledRules:

@@ -41,8 +41,8 @@ from loyalty.offers.identity import in_holdout, offer_ids
 from recommender.benefit_choice import choose_benefits
 from recommender.budget import allocate, value_per_cost
 from recommender.curation import BrandFit, in_model_order
-from recommender.model import SelectionModel, known_member_rows
-from recommender.selection import recommend_with_changes
+from recommender.model import SelectionModel
+from recommender.selection import selection_rows
 
 CANDIDATES_PER_OFFER = 3
 CHOSEN_COLUMNS = [
@@ -164,42 +164,22 @@ def _member_ids(members: pd.DataFrame, member_ids) -> np.ndarray:
 
 def _candidates(model, context: OfferContext, rules: CompiledRules, ids, n: int):
     """Each member's top ``n`` products under the offer rules (laid over the model's products),
-    with their model column (``_at``) and discount caps."""
+    with the member's place in ``ids`` (``_member``), the product's model column (``_column``)
+    and discount cap (``_max_discount``); and the member fields the rules read."""
     as_of = pd.Timestamp(context.as_of)
-    selection, _ = recommend_with_changes(
+    brand_fit = BrandFit.prepare(
+        model, rules, None, ids, context.members, as_of, journey=context.journey, scope="offers"
+    )
+    selection = selection_rows(
         model,
         ids,
+        brand_fit,
         n=n,
+        channel=None,
         products=context.products,
         members=context.members,
-        rules=rules,
         as_of=as_of,
-        journey=context.journey,
-        scope="offers",
     )
-    caps_only = replace(
-        rules, rules=tuple(r for r in rules.rules if r.rule.effect == "max_discount")
-    )
-    brand_fit = BrandFit.prepare(
-        model, caps_only, None, ids, context.members, as_of, journey=context.journey, scope="offers"
-    )
-    member = pd.Index(ids).get_indexer(selection["member_id"])
-    columns = model.dataset_.product_columns(selection["product_id"], missing="ignore")
-    selection = selection.assign(_member=member, _at=columns, max_discount=100.0)
-    if caps_only.rules and len(selection):
-        rows = known_member_rows(model, ids)
-        caps = np.full(len(selection), 100.0)
-        for start in range(0, len(ids), 1024):
-            at = np.arange(start, min(start + 1024, len(ids)))
-            inside = np.flatnonzero((member >= start) & (member < at[-1] + 1))
-            grid = np.full((len(at), n), -1, dtype=np.int64)
-            slot = selection["rank"].to_numpy()[inside] - 1
-            grid[member[inside] - start, slot] = columns[inside]
-            found = brand_fit.discount_caps(model, at, rows[at], grid)
-            caps[inside] = found[member[inside] - start, slot]
-        # The rule masks hold caps as float32 (33.3 comes back as 33.2999992): rounded, they
-        # are the percents as written, and a discount of exactly the cap is allowed.
-        selection["max_discount"] = caps.round(4)
     return selection, brand_fit.members
 
 

@@ -175,12 +175,54 @@ def recommend_with_changes(
         ``loyalty.brand_fit.explain``); this part loops over members.
     """
     ids = _requested_members(model, member_ids, members)
-    rows = known_member_rows(model, ids)
     brand_fit = None
     if rules is not None:
         brand_fit = BrandFit.prepare(
             model, rules, channel, ids, members, as_of, explain_rules, journey, scope
         )
+    selection = selection_rows(
+        model,
+        ids,
+        brand_fit,
+        n=n,
+        channel=channel,
+        only_new=only_new,
+        products=products,
+        members=members,
+        item_mask=item_mask,
+        score_offset=score_offset,
+        as_of=as_of,
+        block_size=block_size,
+    )
+    selection = selection.drop(columns=[c for c in selection if c.startswith("_")])
+    if rules is None:
+        return selection, None
+    changes = brand_fit.explanations() if explain_rules else None
+    return selection.assign(ruleset_version=rules.version), changes
+
+
+def selection_rows(
+    model: SelectionModel,
+    ids: np.ndarray,
+    brand_fit: BrandFit | None,
+    *,
+    n: int,
+    channel: str | None,
+    only_new: bool = False,
+    products: pd.DataFrame | None = None,
+    members: pd.DataFrame | None = None,
+    item_mask: np.ndarray | None = None,
+    score_offset: np.ndarray | None = None,
+    as_of=None,
+    block_size: int = BLOCK,
+) -> pd.DataFrame:
+    """The selections of members ``ids`` under ``brand_fit`` (prepared for them), as
+    :func:`recommend` returns them, with each row's ``_member`` (place in ``ids``) and
+    ``_column`` (the product's model column). With a ``brand_fit`` for offers,
+    ``_max_discount`` too: the highest discount percent its ``max_discount`` rules allow (100
+    where none limits), from the rules the curation evaluated.
+    """
+    rows = known_member_rows(model, ids)
     consent = _consent(ids, members)
     personal = (rows >= 0) & consent
     allowed = available_products(model, products, channel)
@@ -226,17 +268,21 @@ def recommend_with_changes(
                 brand_fit,
             )
         )
-    columns = COLUMNS if rules is None else [*COLUMNS, "ruleset_version"]
-    changes = brand_fit.explanations() if brand_fit is not None and explain_rules else None
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns}), changes
+        empty = {c: pd.Series(dtype=object) for c in COLUMNS}
+        empty |= {"_member": pd.Series(dtype=np.int64), "_column": pd.Series(dtype=np.int64)}
+        if _caps_wanted(brand_fit):
+            empty["_max_discount"] = pd.Series(dtype=np.float64)
+        return pd.DataFrame(empty)
     selection = pd.concat(parts, ignore_index=True)
     if len(fallback_at):  # personal blocks alone are already in the order asked for
-        order = np.lexsort((selection["rank"].to_numpy(), selection["_at"].to_numpy()))
+        order = np.lexsort((selection["rank"].to_numpy(), selection["_member"].to_numpy()))
         selection = selection.take(order)
-    if rules is not None:
-        selection["ruleset_version"] = rules.version
-    return selection.drop(columns="_at").reset_index(drop=True), changes
+    return selection.reset_index(drop=True)
+
+
+def _caps_wanted(brand_fit: BrandFit | None) -> bool:
+    return brand_fit is not None and brand_fit.scope == "offers"
 
 
 def _requested_members(model, member_ids, members) -> np.ndarray:
@@ -303,7 +349,12 @@ def _personal_block(
     )
     is_own &= chosen >= 0
     frame = _rows_frame(model, ids, rows, chosen, best, is_own, positions[found], now, names)
-    return frame.assign(_at=np.repeat(at, chosen.shape[1])[chosen.ravel() >= 0])
+    shown = chosen.ravel() >= 0
+    frame["_member"] = np.repeat(at, chosen.shape[1])[shown]
+    frame["_column"] = chosen.ravel()[shown]
+    if _caps_wanted(brand_fit):
+        frame["_max_discount"] = curation.discount_caps(chosen).ravel()[shown]
+    return frame
 
 
 def _rows_frame(model, ids, rows, chosen, best, is_own, own_positions, now, names):
@@ -443,14 +494,19 @@ def _popular_in_segment(
             pd.DataFrame(
                 {
                     "member_id": np.repeat(ids[members_at], chosen.shape[1]),
-                    "_at": np.repeat(members_at, chosen.shape[1]),
                     "rank": np.tile(np.arange(1, chosen.shape[1] + 1), len(members_at)),
                     "product_id": model.dataset_.product_ids[np.maximum(chosen, 0)].ravel(),
                     "score": best.ravel().astype(np.float64),
                     "kind": "discovery",
                     "reason": np.repeat(reason, chosen.shape[1]),
                     "personalized": False,
+                    "_member": np.repeat(members_at, chosen.shape[1]),
+                    "_column": chosen.ravel(),
                 }
-            )[chosen.ravel() >= 0]
+            )
         )
+        if _caps_wanted(brand_fit):
+            caps = brand_fit.discount_caps(model, members_at, rows[members_at], chosen)
+            frames[-1]["_max_discount"] = caps.ravel()
+        frames[-1] = frames[-1][chosen.ravel() >= 0]
     return pd.concat(frames, ignore_index=True)

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from loyalty.brand_fit.affinity import base_rate
 from loyalty.brand_fit.compile import compile_rules
 from loyalty.brand_fit.validation import validate_rules
-from recommender.selection import recommend, recommend_with_changes
+from recommender.curation import BrandFit
+from recommender.selection import COLUMNS, recommend, recommend_with_changes, selection_rows
 
 TODAY = date(2024, 3, 25)  # the day after the checkerboard's last week
 EVERYONE = [f"m{i:02d}" for i in range(20)] + ["new"]
@@ -265,3 +266,33 @@ def test_members_without_personal_scores_alike_under_the_rules_share_one_list_wo
     assert lists["n00"] != lists["n03"]  # gold, born 1950 and 2010
     assert lists["n00"] == lists["n06"]
     assert not {"p01", "p02", "p04"} & set(lists["m07"])
+
+
+def test_offer_candidates_carry_each_products_discount_cap(model, products, members):
+    """Caps come from the rules the curation evaluated, for personal and fallback members
+    alike (m01 gave no consent, "new" has no history); ``recommend`` shows none of it."""
+    rules = [
+        {"name": "Max 30", "effect": "max_discount", "percent": 30},
+        {
+            "name": "Max 10 on milk",
+            "effect": "max_discount",
+            "percent": 10,
+            "products": {"category": {"prefix": "Food > Dairy"}},
+            "members": {"tier": "gold"},
+        },
+    ]
+    compiled = compile_rules(validate_rules(rules), products, TODAY, 7)
+    as_of = pd.Timestamp(TODAY)
+    ids = np.array(EVERYONE)
+    fit = BrandFit.prepare(model, compiled, None, ids, members, as_of, scope="offers")
+    rows = selection_rows(model, ids, fit, n=10, channel=None, products=products, members=members)
+    assert {"m01", "new", "m02"} <= set(rows["member_id"])
+    gold = members.set_index("member_id")["tier"].reindex(rows["member_id"]).eq("gold")
+    milk = rows["product_id"].isin([f"p{i:02d}" for i in range(5)])
+    expected = np.where(gold.to_numpy() & milk.to_numpy(), 10.0, 30.0)
+    assert rows["_max_discount"].tolist() == expected.tolist()
+    assert (ids[rows["_member"]] == rows["member_id"]).all()
+    assert (model.dataset_.product_ids[rows["_column"]] == rows["product_id"]).all()
+    shown = recommend(model, EVERYONE, n=10, products=products, members=members,
+                      as_of=as_of, rules=compiled, scope="offers")  # fmt: skip
+    assert list(shown.columns) == [*COLUMNS, "ruleset_version"]
