@@ -490,23 +490,21 @@ def _popular_in_segment(
         )
         label = "members" if segment == "all" else f"{segment} members"
         reason = np.repeat(f"Popular with {label} (not personalised: ", len(members_at)) + why + ")"
-        frames.append(
-            pd.DataFrame(
-                {
-                    "member_id": np.repeat(ids[members_at], chosen.shape[1]),
-                    "rank": np.tile(np.arange(1, chosen.shape[1] + 1), len(members_at)),
-                    "product_id": model.dataset_.product_ids[np.maximum(chosen, 0)].ravel(),
-                    "score": best.ravel().astype(np.float64),
-                    "kind": "discovery",
-                    "reason": np.repeat(reason, chosen.shape[1]),
-                    "personalized": False,
-                    "_member": np.repeat(members_at, chosen.shape[1]),
-                    "_column": chosen.ravel(),
-                }
-            )
+        frame = pd.DataFrame(
+            {
+                "member_id": np.repeat(ids[members_at], chosen.shape[1]),
+                "rank": np.tile(np.arange(1, chosen.shape[1] + 1), len(members_at)),
+                "product_id": model.dataset_.product_ids[np.maximum(chosen, 0)].ravel(),
+                "score": best.ravel().astype(np.float64),
+                "kind": "discovery",
+                "reason": np.repeat(reason, chosen.shape[1]),
+                "personalized": False,
+                "_member": np.repeat(members_at, chosen.shape[1]),
+                "_column": chosen.ravel(),
+            }
         )
         if _caps_wanted(brand_fit):
             caps = brand_fit.discount_caps(model, members_at, rows[members_at], chosen)
-            frames[-1]["_max_discount"] = caps.ravel()
-        frames[-1] = frames[-1][chosen.ravel() >= 0]
+            frame["_max_discount"] = caps.ravel()
+        frames.append(frame[chosen.ravel() >= 0])
     return pd.concat(frames, ignore_index=True)
