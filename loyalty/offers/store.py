@@ -27,6 +27,7 @@ from loyalty.offers.errors import CampaignInputError, OfferNotFoundError
 from loyalty.offers.tables import (
     benefits,
     campaigns,
+    offer_reasons,
     offer_runs,
     offers,
     offers_by_id,
@@ -34,7 +35,9 @@ from loyalty.offers.tables import (
 )
 from loyalty.sqlite_arrow import arrow_file, connect_adbc, in_child, write_transaction
 
-OFFER_COLUMNS = [c.name for c in offers.columns]
+# An offer's columns as written and read: as stored, with its reason's text for its number.
+OFFER_COLUMNS = [c.name if c.name != "reason_id" else "reason" for c in offers.columns]
+STORED_COLUMNS = [c.name for c in offers.columns]
 ID_COLUMNS = [c.name for c in offers_by_id.columns]
 CHUNK = 10_000
 # Up to this many offers SQLite gets plain inserts in this process; more go through ADBC.
@@ -181,19 +184,26 @@ def publish_run(engine: Engine, run_id: str, rows: pd.DataFrame, summary: dict) 
     stay) before the new rows go in, so that these take its pages; rows the run already has
     (a resumed run writes them again) are replaced. On any error nothing changes. One
     transaction, not a write and then a switch: a million members' run took 2 s less.
+    Each distinct reason is stored once (``offer_reasons``); offers keep its number.
     """
     switch = _Switch(run_id, summary, datetime.now())
+    stored, reasons = _with_reason_ids(run_id, rows)
     if engine.dialect.name == "sqlite" and len(rows) > IN_PROCESS_OFFERS:
         # ADBC runs in a child process: see loyalty.sqlite_arrow.
-        stored = switch.stored_on_sqlite(engine.dialect)
-        with arrow_file(_sqlite_table(rows[OFFER_COLUMNS]), "loyalty-offers-") as path:
-            in_child(_adbc_publish, engine.url.database, run_id, str(path), stored)
+        finished = switch.stored_on_sqlite(engine.dialect)
+        table = pa.Table.from_pandas(reasons, preserve_index=False)
+        with (
+            arrow_file(_sqlite_table(stored), "loyalty-offers-") as path,
+            arrow_file(table, "loyalty-reasons-") as reasons_path,
+        ):
+            paths = (str(path), str(reasons_path))
+            in_child(_adbc_publish, engine.url.database, run_id, paths, finished)
         return
     with engine.begin() as connection:
         previous = switch.make_current(connection)
         _delete_offers(connection, [run_id, *previous])
         by_id = rows[ID_COLUMNS].sort_values("offer_id")
-        for table, frame in ((offers, rows[OFFER_COLUMNS]), (offers_by_id, by_id)):
+        for table, frame in ((offers, stored), (offers_by_id, by_id), (offer_reasons, reasons)):
             # Chunk by chunk: a million offers as Python objects at once would take GBs.
             for start in range(0, len(frame), CHUNK):
                 _insert(connection, table, frame.iloc[start : start + CHUNK])
@@ -238,8 +248,25 @@ class _Switch:
         )
 
 
+def _with_reason_ids(run_id: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The offer rows as stored (``reason_id`` for ``reason``), and the run's reasons."""
+    reason = pa.array(pd.array(rows["reason"], dtype="str"))
+    reason = reason.combine_chunks() if isinstance(reason, pa.ChunkedArray) else reason
+    encoded = pc.dictionary_encode(reason.cast(pa.string()))
+    stored = rows.assign(reason=encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+    stored = stored.rename(columns={"reason": "reason_id"})[STORED_COLUMNS]
+    reasons = pd.DataFrame(
+        {
+            "run_id": run_id,
+            "reason_id": np.arange(len(encoded.dictionary), dtype=np.int64),
+            "reason": pd.array(encoded.dictionary, dtype="str"),
+        }
+    )
+    return stored, reasons
+
+
 def _delete_offers(connection, run_ids: list[str]) -> None:
-    for table in (offers, offers_by_id):
+    for table in (offers, offers_by_id, offer_reasons):
         connection.execute(delete(table).where(table.c.run_id.in_(run_ids)))
 
 
@@ -290,16 +317,16 @@ def _by_member(table: pa.Table) -> pa.Table:
     return table.sort_by([("member_id", "ascending"), ("rank", "ascending")])
 
 
-def _adbc_publish(database: str, run_id: str, path: str, finished: tuple) -> None:
-    """In a child process: :func:`publish_run` with the offers of the Arrow file ``path``;
-    the switch is :meth:`_Switch.make_current`'s, ``finished`` its stored time and summary.
+def _adbc_publish(database: str, run_id: str, paths: tuple[str, str], finished: tuple) -> None:
+    """In a child process: :func:`publish_run` with the offers and reasons of the Arrow files
+    ``paths``; the switch is :meth:`_Switch.make_current`'s, ``finished`` its stored time and
+    summary.
 
     Each table's rows go in its key order: each lands next to the one before. The id order
     is sorted in a thread while the offers are written (Arrow and SQLite both let go of the
     GIL): 1 s less for a million members' offers.
     """
-    with pa.memory_map(path) as source:
-        table = pa.ipc.open_file(source).read_all()
+    table, reasons = (_read_arrow(path) for path in paths)
     with (
         ThreadPoolExecutor(1) as side,
         connect_adbc(database) as connection,
@@ -311,10 +338,11 @@ def _adbc_publish(database: str, run_id: str, path: str, finished: tuple) -> Non
         cursor.execute(f"SELECT current_run FROM campaigns WHERE name = {campaign}", (run_id,))
         previous = [found for (found,) in cursor.fetchall() if found is not None]
         for run in (run_id, *previous):
-            for name in ("offers", "offers_by_id"):
+            for name in ("offers", "offers_by_id", "offer_reasons"):
                 cursor.execute(f"DELETE FROM {name} WHERE run_id = ?", (run,))
         cursor.adbc_ingest("offers", _by_member(table), mode="append")
         cursor.adbc_ingest("offers_by_id", by_id.result(), mode="append")
+        cursor.adbc_ingest("offer_reasons", reasons, mode="append")
         complete = "UPDATE offer_runs SET status = 'complete', finished_at = ?, summary = ?"
         cursor.execute(f"{complete} WHERE run_id = ?", (*finished, run_id))
         cursor.execute(
@@ -322,6 +350,11 @@ def _adbc_publish(database: str, run_id: str, path: str, finished: tuple) -> Non
         )
         for run in previous:
             cursor.execute("UPDATE offer_runs SET status = 'replaced' WHERE run_id = ?", (run,))
+
+
+def _read_arrow(path: str) -> pa.Table:
+    with pa.memory_map(path) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def _copy_postgresql(connection, table, part: pd.DataFrame) -> None:
@@ -355,6 +388,16 @@ def list_runs(engine: Engine, campaign: str | None = None) -> list[dict]:
 
 
 # Offers -------------------------------------------------------------------------------------
+
+
+# Offers with their reasons' text, in the columns of OFFER_COLUMNS.
+_WITH_REASONS = offers.join(
+    offer_reasons,
+    and_(
+        offer_reasons.c.run_id == offers.c.run_id, offer_reasons.c.reason_id == offers.c.reason_id
+    ),
+)
+_OFFER_FIELDS = [offers.c[c] if c != "reason" else offer_reasons.c.reason for c in OFFER_COLUMNS]
 
 
 def _current(query):
@@ -395,8 +438,8 @@ def current_offer_records(
         with engine.connect() as connection:  # serving: a statement built once
             found = connection.execute(_MEMBER_OFFERS, {"member_id": member_id, "day": valid_on})
             return [dict(row) for row in found.mappings()]
-    joined = offers.outerjoin(redemptions, redemptions.c.offer_id == offers.c.offer_id)
-    query = _current(select(offers, redemptions.c.redeemed_at).select_from(joined))
+    joined = _WITH_REASONS.outerjoin(redemptions, redemptions.c.offer_id == offers.c.offer_id)
+    query = _current(select(*_OFFER_FIELDS, redemptions.c.redeemed_at).select_from(joined))
     if member_id is not None:
         query = query.where(offers.c.member_id == member_id)
     if campaign is not None:
@@ -410,8 +453,8 @@ def current_offer_records(
 
 _MEMBER_OFFERS = (
     _current(
-        select(offers, redemptions.c.redeemed_at).select_from(
-            offers.outerjoin(redemptions, redemptions.c.offer_id == offers.c.offer_id)
+        select(*_OFFER_FIELDS, redemptions.c.redeemed_at).select_from(
+            _WITH_REASONS.outerjoin(redemptions, redemptions.c.offer_id == offers.c.offer_id)
         )
     )
     .where(offers.c.member_id == bindparam("member_id"), offers.c.valid_until >= bindparam("day"))
@@ -421,7 +464,8 @@ _MEMBER_OFFERS = (
 
 def run_offers(engine: Engine, run_id: str) -> pd.DataFrame:
     """Every offer of one run, the holdout's would-be offers included."""
-    query = select(offers).where(offers.c.run_id == run_id).order_by(offers.c.member_id)
+    query = select(*_OFFER_FIELDS).select_from(_WITH_REASONS).where(offers.c.run_id == run_id)
+    query = query.order_by(offers.c.member_id)
     with engine.connect() as connection:
         rows = connection.execute(query.order_by(offers.c.rank)).mappings().all()
     return pd.DataFrame(rows, columns=OFFER_COLUMNS)
@@ -435,8 +479,8 @@ def find_offer(engine: Engine, offer_id: str) -> dict | None:
 
 
 _OFFER_BY_ID = _current(
-    select(offers).select_from(
-        offers.join(
+    select(*_OFFER_FIELDS).select_from(
+        _WITH_REASONS.join(
             offers_by_id,
             and_(
                 offers_by_id.c.run_id == offers.c.run_id,

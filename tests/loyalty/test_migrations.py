@@ -7,15 +7,15 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 import loyalty.brand_fit.tables
 import loyalty.events
 import loyalty.keys
 import loyalty.offers.tables  # noqa: F401  (each module adds its tables to the metadata)
 from loyalty.db import MIGRATIONS, migrate
-from loyalty.offers.store import publish_run
-from loyalty.offers.tables import offers, offers_by_id
+from loyalty.offers.store import publish_run, run_offers
+from loyalty.offers.tables import offer_reasons, offers, offers_by_id
 from loyalty.tables import metadata
 from tests.loyalty.offers.test_store import new_run, offer
 
@@ -75,3 +75,19 @@ def test_offers_migration_0007_goes_down_and_up_with_its_offers(engine):
     with engine.connect() as connection:
         kept = connection.execute(select(offers.c.offer_id).order_by(offers.c.rank)).scalars()
         assert list(kept) == ["o1", "o2"]
+
+
+def test_offer_reasons_migration_0008_goes_down_and_up_with_each_offers_reason(engine):
+    reasons = ["Because you buy Oat milk", "You bought this once", "Because you buy Oat milk"]
+    rows = [offer(f"o{rank}", rank=rank, reason=text) for rank, text in enumerate(reasons, 1)]
+    run_id = new_run(engine)
+    publish_run(engine, run_id, pd.DataFrame(rows), {})
+    _downgrade(engine, "0007")
+    with engine.connect() as connection:  # the text is back in each offer
+        sql = "SELECT reason FROM offers ORDER BY rank"
+        assert connection.exec_driver_sql(sql).scalars().all() == reasons
+    migrate(engine)
+    assert _differences(engine) == []
+    assert run_offers(engine, run_id).sort_values("rank")["reason"].tolist() == reasons
+    with engine.connect() as connection:  # each distinct text once
+        assert connection.execute(select(func.count()).select_from(offer_reasons)).scalar() == 2
