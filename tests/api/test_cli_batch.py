@@ -79,10 +79,10 @@ def test_a_run_staged_without_offer_ids_is_resumed_with_the_same_offers(
     monkeypatch.setattr(recommender.batch, "choose_offers", interrupted)
     assert run("--as-of", TODAY, "generate-offers", "--campaign", "summer", *BLOCKS).exit_code
     monkeypatch.setattr(recommender.batch, "choose_offers", choose)
-    staged = sorted((settings.data_dir / "runs").glob("*/block-*.parquet"))
+    staged = sorted((settings.data_dir / "runs").glob("*/block-*.arrow"))
     assert len(staged) == 2
     for block in staged[:1]:  # one block without ids, one with: both kinds at once
-        pd.read_parquet(block).drop(columns="offer_id").to_parquet(block, index=False)
+        pd.read_feather(block).drop(columns="offer_id").to_feather(block)
     out = tmp_path / "resumed.csv"
     resumed = run("--as-of", TODAY, "generate-offers", "--campaign", "summer", "--resume",
                   *BLOCKS, "--out", out)  # fmt: skip
