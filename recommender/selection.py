@@ -33,14 +33,16 @@ MIN_SEGMENT_MEMBERS = 50
 KINDS = pd.array(["discovery", "favourite"], dtype="str")  # by ``is_own``
 # Scores made and ranked at once, each slice one matrix product into one reused array: about
 # 10 MB of float32, so that a slice stays in the cache from the product to the top products,
-# but at least one member per 200 products. The product packs every product's factors once
+# but at least one member per 400 products. The product packs every product's factors once
 # per call, which a call of few members pays per member: among 50,000 products, 50 members a
 # call (10 MB) took 90 µs a member for the product alone and 256 members 71 µs; a member's
-# offers took 185 to 194 µs against 204 to 214 µs (two workers at once), although such a
-# slice no longer stays in the cache. Among 20,000 products, 125 members a call (10 MB)
-# stayed 3 % faster than 256 for ``recommend --all``.
+# offers took 185 to 194 µs against 204 to 214 µs (two workers at once). Fewer than 256,
+# though: with two workers at once, their slices compete for the shared cache; 125 members
+# (25 MB) took 128 to 133 µs a member's offers against 140 to 146 µs with 250 (one worker:
+# 126 against 128 to 129 µs), and 384 took 157 µs. Among 20,000 products, 125 members a call
+# (10 MB) stayed 3 % faster than 256 for ``recommend --all``.
 SCORED_VALUES = 2_500_000
-PRODUCTS_PER_ROW = 200
+PRODUCTS_PER_ROW = 400
 
 
 def score_rows(n_products: int) -> int:
