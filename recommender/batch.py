@@ -8,10 +8,10 @@ the offers worth most across all members (:func:`recommender.offers.finish_offer
 The first phase runs block by block, in ``workers`` processes, or on Apache Spark
 (:mod:`recommender.spark`). Each finished block is written to the run's staging folder as an
 Arrow IPC (Feather) file (written to a temporary name, then renamed: a file there is a whole
-block). An
-interrupted run (Ctrl-C, a killed process, a full disk) leaves its finished blocks; resuming
-computes only the missing ones. Blocks depend only on their own members, so the result is the
-same however the members were split, in whatever order and wherever the blocks ran.
+block). An interrupted run (Ctrl-C, a killed process, a full disk) leaves its finished blocks;
+resuming computes only the missing ones. Blocks depend only on their own members, so the
+result is the same however the members were split, in whatever order and wherever the blocks
+ran.
 """
 
 from __future__ import annotations
