@@ -221,12 +221,20 @@ class SelectionModel:
         self.discovery_weights_, self.discovery_intercept_ = discovery.coef_, discovery.intercept_
         timings["blend"] = time.perf_counter() - started
 
-    def _prepare_scoring(self, timings: dict | None = None) -> None:
-        """Derived arrays for fast block scoring (rebuilt on load, never saved)."""
+    def _prepare_scoring(self, timings: dict | None = None, saved: dict | None = None) -> None:
+        """Derived arrays for fast block scoring. The category affinity and the members'
+        volumes come from ``saved`` (:meth:`to_arrays` output) when it holds them: worked out
+        from the habits, they took 2.5 s of the 3.7 s a million members' model took to load.
+        """
         started = time.perf_counter()
         w = self.discovery_weights_
-        self._affinity = category_affinity(self.habits_, self.category_, self.family_, w[2:4])
-        self._volumes = member_trips(self.habits_)
+        if saved is not None and "affinity_indptr" in saved:
+            parts = (saved["affinity_data"], saved["affinity_indices"], saved["affinity_indptr"])
+            self._affinity = sp.csr_matrix(parts, shape=tuple(saved["affinity_shape"]))
+            self._volumes = saved["member_volumes"]
+        else:  # a model saved before they were
+            self._affinity = category_affinity(self.habits_, self.category_, self.family_, w[2:4])
+            self._volumes = member_trips(self.habits_)
         self._bought = bought_matrix(self.habits_)
         # Products of unknown category read the affinity's last, empty column.
         unknown = self._affinity.shape[1] - 1
@@ -396,6 +404,11 @@ class SelectionModel:
             "similarity_data": self.similarity_.data,
             "similarity_indices": self.similarity_.indices,
             "similarity_indptr": self.similarity_.indptr,
+            "affinity_data": self._affinity.data,
+            "affinity_indices": self._affinity.indices,
+            "affinity_indptr": self._affinity.indptr,
+            "affinity_shape": np.array(self._affinity.shape),
+            "member_volumes": self._volumes,
         }
 
     @classmethod
@@ -429,7 +442,7 @@ class SelectionModel:
             )
         else:  # saved before the item-to-item signal existed
             model.similarity_ = sp.csr_matrix((n, n), dtype=np.float32)
-        model._prepare_scoring()
+        model._prepare_scoring(saved=arrays)
         model.timings_ = {}
         return model
 

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from recommender.errors import ModelNotFoundError
+from recommender.model import SelectionModel
 from recommender.selection import recommend
 from recommender.store import ModelStore, read_npz
 
@@ -14,6 +15,17 @@ def test_save_load_roundtrip_gives_the_same_selection(tmp_path, model):
     assert np.array_equal(loaded.user_factors_, model.user_factors_)
     assert recommend(loaded, ["m05"], n=5).equals(recommend(model, ["m05"], n=5))
     assert store.metadata()["window"] == ["2024-01-01", "2024-03-24"]
+
+
+def test_scoring_arrays_saved_with_the_model_are_the_ones_worked_out(model):
+    arrays = model.to_arrays()
+    saved = SelectionModel.from_arrays(arrays, model.get_params())
+    older = {k: v for k, v in arrays.items() if not k.startswith(("affinity", "member_vol"))}
+    worked_out = SelectionModel.from_arrays(older, model.get_params())  # saved before them
+    for loaded in (saved, worked_out):
+        assert (loaded._affinity != model._affinity).nnz == 0
+        assert loaded._affinity.shape == model._affinity.shape
+        assert np.array_equal(loaded._volumes, model._volumes)
 
 
 def test_versions_switch_and_prune(tmp_path, model):
