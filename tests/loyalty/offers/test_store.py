@@ -145,3 +145,30 @@ def test_a_members_offers_and_an_offer_by_id_are_found_by_key_on_sqlite(tmp_path
     for table, steps in plans.items():
         assert any(s.startswith(f"SEARCH {table} USING") for s in steps), steps
         assert not any(s.startswith("SCAN offer") for s in steps), steps
+
+
+@pytest.mark.parametrize(
+    "versions",
+    [[("v0001", 3)] * 3, [(None, None)] * 3, [("v0001", None), (None, 3), ("v0002", 3)]],
+    ids=["known", "none", "some"],
+)
+def test_a_large_run_read_in_a_child_is_the_frame_read_in_process(engine, monkeypatch, versions):
+    # On SQLite a large run is read by ADBC: dates, booleans and missing versions come back
+    # with the types SQLAlchemy's rows give them.
+    run_id = new_run(engine)
+    rows = pd.DataFrame(
+        [
+            offer("o1", holdout=True),
+            offer("o2", rank=2),
+            offer("o3", member_id="M2", reason="", kind="discovery", personalized=False),
+        ]
+    ).assign(
+        model_version=[model for model, _ in versions],
+        ruleset_version=[rules for _, rules in versions],
+    )
+    publish_run(engine, run_id, rows, {"offers": 3})
+    in_process = run_offers(engine, run_id)
+    monkeypatch.setattr("loyalty.offers.store.IN_PROCESS_OFFERS", 0)
+    pd.testing.assert_frame_equal(run_offers(engine, run_id), in_process)
+    assert in_process["offer_id"].tolist() == ["o1", "o2", "o3"]
+    assert in_process["holdout"].tolist() == [True, False, False]
