@@ -468,20 +468,24 @@ _MEMBER_OFFERS = (
 )
 
 
-def run_offers(engine: Engine, run_id: str) -> pd.DataFrame:
-    """Every offer of one run, the holdout's would-be offers included, by member and rank.
+def run_offers(engine: Engine, run_id: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Every offer of one run, the holdout's would-be offers included, by member and rank:
+    ``columns`` of ``OFFER_COLUMNS`` (all by default; the reasons are joined only when asked).
 
     On SQLite a large run is read by ADBC in a child (``loyalty.sqlite_arrow``): a million
     members' 2.8 million offers took 56 s as Python rows.
     """
-    query = select(*_OFFER_FIELDS).select_from(_WITH_REASONS).where(offers.c.run_id == run_id)
+    columns = OFFER_COLUMNS if columns is None else columns
+    fields = [_OFFER_FIELDS[OFFER_COLUMNS.index(name)] for name in columns]
+    source = _WITH_REASONS if "reason" in columns else offers
+    query = select(*fields).select_from(source).where(offers.c.run_id == run_id)
     query = query.order_by(offers.c.member_id, offers.c.rank)
     if engine.dialect.name == "sqlite" and _offer_count(engine, run_id) > IN_PROCESS_OFFERS:
         sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
-        return _as_read_in_process(read_arrow(engine.url.database, sql))
+        return _as_read_in_process(read_arrow(engine.url.database, sql))[columns]
     with engine.connect() as connection:
         rows = connection.execute(query).mappings().all()
-    return pd.DataFrame(rows, columns=OFFER_COLUMNS)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _offer_count(engine: Engine, run_id: str) -> int:
@@ -495,15 +499,15 @@ def _as_read_in_process(table: pa.Table) -> pd.DataFrame:
     (SQLite stores ISO text), booleans as booleans (stored as 0 and 1), a column of missing
     versions as None (ADBC types it by its values)."""
     frame = table.to_pandas()
-    for name in ("valid_from", "valid_until"):
+    for name in frame.columns.intersection(["valid_from", "valid_until"]):
         codes, days = pd.factorize(frame[name])
         frame[name] = np.array([date.fromisoformat(day) for day in days], dtype=object)[codes]
-    for name in ("personalized", "holdout"):
+    for name in frame.columns.intersection(["personalized", "holdout"]):
         frame[name] = frame[name].astype(bool)
-    for name in ("model_version", "ruleset_version"):
+    for name in frame.columns.intersection(["model_version", "ruleset_version"]):
         if frame[name].isna().all():
             frame[name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    return frame[OFFER_COLUMNS]
+    return frame
 
 
 def find_offer(engine: Engine, offer_id: str) -> dict | None:

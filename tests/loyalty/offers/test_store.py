@@ -167,8 +167,11 @@ def test_a_large_run_read_in_a_child_is_the_frame_read_in_process(engine, monkey
         ruleset_version=[rules for _, rules in versions],
     )
     publish_run(engine, run_id, rows, {"offers": 3})
-    in_process = run_offers(engine, run_id)
+    some = ["member_id", "holdout", "valid_until", "reason"]
+    in_process, some_in_process = run_offers(engine, run_id), run_offers(engine, run_id, some)
     monkeypatch.setattr("loyalty.offers.store.IN_PROCESS_OFFERS", 0)
     pd.testing.assert_frame_equal(run_offers(engine, run_id), in_process)
+    pd.testing.assert_frame_equal(run_offers(engine, run_id, some), some_in_process)
+    pd.testing.assert_frame_equal(some_in_process, in_process[some])
     assert in_process["offer_id"].tolist() == ["o1", "o2", "o3"]
     assert in_process["holdout"].tolist() == [True, False, False]
