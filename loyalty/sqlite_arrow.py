@@ -75,10 +75,7 @@ def read_arrow(database: str, *sql: str) -> pa.Table:
         ]
         for read in reads:
             read.result()
-        parts = []
-        for path in paths:
-            with pa.memory_map(path) as source:
-                parts.append(pa.ipc.open_file(source).read_all())
+        parts = [read_arrow_file(path) for path in paths]
         # ADBC types a column by its values: an empty part comes back all int64, and a part
         # may hold whole numbers where another holds fractions.
         filled = [part for part in parts if part.num_rows] or parts[:1]
@@ -106,6 +103,12 @@ def write_arrow_file(table: pa.Table, path: Path) -> None:
     """Write ``table`` as an Arrow IPC file (for a child to read)."""
     with pa.ipc.new_file(path, table.schema) as writer:
         writer.write_table(table)
+
+
+def read_arrow_file(path: str | Path) -> pa.Table:
+    """The table of an Arrow IPC file (:func:`write_arrow_file`), memory-mapped."""
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def connect_adbc(database: str):

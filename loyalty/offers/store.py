@@ -38,6 +38,7 @@ from loyalty.sqlite_arrow import (
     connect_adbc,
     in_child,
     read_arrow,
+    read_arrow_file,
     write_transaction,
 )
 
@@ -332,7 +333,7 @@ def _adbc_publish(database: str, run_id: str, paths: tuple[str, str], finished: 
     is sorted in a thread while the offers are written (Arrow and SQLite both let go of the
     GIL): 1 s less for a million members' offers.
     """
-    table, reasons = (_read_arrow(path) for path in paths)
+    table, reasons = (read_arrow_file(path) for path in paths)
     with (
         ThreadPoolExecutor(1) as side,
         connect_adbc(database) as connection,
@@ -356,11 +357,6 @@ def _adbc_publish(database: str, run_id: str, paths: tuple[str, str], finished: 
         )
         for run in previous:
             cursor.execute("UPDATE offer_runs SET status = 'replaced' WHERE run_id = ?", (run,))
-
-
-def _read_arrow(path: str) -> pa.Table:
-    with pa.memory_map(path) as source:
-        return pa.ipc.open_file(source).read_all()
 
 
 def _copy_postgresql(connection, table, part: pd.DataFrame) -> None:
