@@ -59,7 +59,7 @@ def main() -> None:
     for name, (seconds, members, gigabytes) in timed.items():
         print(
             f"{name:>15}: {seconds:.1f} s for {members:,} members "
-            f"({members / seconds:,.0f}/s), {seconds / reference:.1f}x the product "
+            f"({members / seconds:,.0f}/s), {seconds / reference:.2f}x the product "
             f"(goal <= 3x); peak memory with its workers {gigabytes:.2f} GB (goal < 8 GB)"
         )
 

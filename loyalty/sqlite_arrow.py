@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pyarrow as pa
@@ -46,6 +46,70 @@ def in_child(function: Callable, *args):
     """``function(*args)`` in a fresh child process (spawned: no inherited connections)."""
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
         return child.submit(_reporting, function, *args).result()
+
+
+@contextmanager
+def child_meanwhile(function: Callable, *args) -> Iterator[None]:
+    """``function(*args)`` in a fresh child process while the block runs; at its end, waits
+    for the child and raises its error (:class:`ChildJobError`)."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+        job = child.submit(_reporting, function, *args)
+        yield
+        job.result()
+
+
+@contextmanager
+def waiting_child(function: Callable, *args) -> Iterator[Callable]:
+    """``function(*args, receive)`` started now in a fresh child process, to do its first part
+    while this process prepares the rest of its input.
+
+    Yields ``finish(value)``: it hands ``value`` to the child's ``receive()`` and returns what
+    ``function`` returns (its errors raised as :class:`ChildJobError`). Leaving the block
+    without finishing hands the child ``None``: ``function`` must then give up (roll back).
+    """
+    spawn = multiprocessing.get_context("spawn")
+    ours, theirs = spawn.Pipe()
+    child = spawn.Process(target=_waiting, args=(theirs, function, args), daemon=True)
+    child.start()
+    theirs.close()
+    finished = False
+
+    def finish(value):
+        nonlocal finished
+        finished = True
+        return _handed(ours, value)
+
+    try:
+        yield finish
+    finally:
+        if not finished:
+            with suppress(ChildJobError):  # the caller's own error is the one to see
+                _handed(ours, None)
+        ours.close()
+        child.join()
+
+
+def _handed(connection, value):
+    """Hand ``value`` to a :func:`waiting_child` and return its result."""
+    with suppress(BrokenPipeError):  # it failed already: its error is waiting to be read
+        connection.send(value)
+    try:
+        outcome, result = connection.recv()
+    except EOFError:
+        raise ChildJobError("the child process ended before finishing its job") from None
+    if outcome == "error":
+        raise ChildJobError(result)
+    return result
+
+
+def _waiting(connection, function: Callable, args: tuple) -> None:
+    try:
+        outcome = ("done", function(*args, connection.recv))
+    except Exception as error:
+        outcome = ("error", f"{type(error).__name__}: {error}")
+    with suppress(BrokenPipeError):
+        connection.send(outcome)
+    connection.close()
 
 
 def _reporting(function: Callable, *args):

@@ -142,7 +142,8 @@ class Workers:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._pool.shutdown(cancel_futures=True)
+        # Not waiting for them to exit: it took 0.6 s with a million members' model each.
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def choose(self, context: OfferContext, staging: Staging, blocks: dict) -> Iterator[int]:
         """Choose and stage ``blocks`` (block number -> member ids); yields each as it is done."""

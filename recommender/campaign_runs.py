@@ -4,14 +4,16 @@ The command line (``loyalty generate-offers``) and the API (``POST /v1/campaigns
 both call :func:`run_campaign`. Members are chosen for in blocks (:mod:`recommender.batch`,
 or on Spark with :mod:`recommender.spark`), staged in ``<staging>/<run id>/``; the run's
 offers are then written, and it becomes the campaign's current run, in one transaction
-(``loyalty.offers.store.publish_run``). An interrupted generation leaves the previous
-run serving; ``resume=True`` continues the unfinished run from its staged blocks.
+(``loyalty.offers.store.publishing``); the run it replaces keeps its offers until the next
+generation deletes them while its members are chosen. An interrupted generation leaves the
+previous run serving; ``resume=True`` continues the unfinished run from its staged blocks.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -28,14 +30,15 @@ from loyalty.offers.errors import CampaignInputError
 from loyalty.offers.store import (
     get_campaign,
     list_benefits,
-    publish_run,
+    publishing,
+    replaced_offers_deleted,
     running_run,
     start_run,
 )
 from recommender.batch import BLOCK_MEMBERS, Staging, Workers, choose_in_blocks, member_blocks
 from recommender.errors import ModelNotFoundError
 from recommender.model import SelectionModel
-from recommender.offers import OfferContext, finish_offers, with_rules
+from recommender.offers import OfferContext, count_members, finish_offers, with_rules
 from recommender.store import ModelStore
 
 
@@ -92,16 +95,21 @@ def run_campaign(
         )
         ids = members["member_id"].astype(str).to_numpy()
         blocks = member_blocks(ids, how.block_members)
-        if how.spark_master is not None:
-            from recommender.spark import choose_on_spark
+        # Meanwhile: the replaced run's offers are deleted and the members counted.
+        with ThreadPoolExecutor(1) as side, replaced_offers_deleted(engine, name):
+            counting = side.submit(count_members, ids, campaign)
+            if how.spark_master is not None:
+                from recommender.spark import choose_on_spark
 
-            chosen = choose_on_spark(scorer, context, blocks, how.spark_master)
-            staging = None
-        else:
-            staging = Staging(staging_root / run_id)
-            chosen = choose_in_blocks(scorer, context, blocks, staging, progress=how.progress)
-    offers, summary = finish_offers(chosen, context, ids)
-    publish_run(engine, run_id, offers, summary)
+                chosen = choose_on_spark(scorer, context, blocks, how.spark_master)
+                staging = None
+            else:
+                staging = Staging(staging_root / run_id)
+                chosen = choose_in_blocks(scorer, context, blocks, staging, progress=how.progress)
+    # The writing child starts (Python and a connection) while the budget is spent.
+    with publishing(engine, run_id, len(chosen)) as publish:
+        offers, summary = finish_offers(chosen, context, counting.result())
+        publish(offers, summary)
     if staging is not None:
         staging.remove()
     return CampaignRun(run_id, offers, summary)

@@ -105,7 +105,8 @@ def generate_offers(model: SelectionModel, context: OfferContext, member_ids=Non
     """
     ids = _member_ids(context.members, member_ids)
     context = with_rules(context)
-    return finish_offers(choose_offers(model, context, ids), context, ids)
+    members = count_members(ids, context.campaign)
+    return finish_offers(choose_offers(model, context, ids), context, members)
 
 
 def with_rules(context: OfferContext) -> OfferContext:
@@ -142,18 +143,31 @@ def choose_offers(model: SelectionModel, context: OfferContext, member_ids) -> p
     return chosen[CHOSEN_COLUMNS].reset_index(drop=True)
 
 
-def finish_offers(chosen: pd.DataFrame, context: OfferContext, member_ids):
+@dataclass(frozen=True)
+class MemberCount:
+    """The members a run is for, and how many of them are in the campaign's holdout."""
+
+    members: int
+    holdout: int
+
+
+def count_members(member_ids, campaign: Campaign) -> MemberCount:
+    """:class:`MemberCount` of ``member_ids`` (a member listed twice counts once). A million
+    members take about a second: a batch run counts them while its blocks are chosen."""
+    ids = pd.unique(np.asarray(member_ids).astype(str))
+    return MemberCount(len(ids), int(in_holdout(ids, campaign.name, campaign.holdout).sum()))
+
+
+def finish_offers(chosen: pd.DataFrame, context: OfferContext, members: MemberCount):
     """The second phase: the budget over every member's choices, then the offer rows.
 
     Returns ``(offers, summary)`` as :func:`generate_offers` does.
     """
     campaign = context.campaign
-    ids = pd.unique(np.asarray(member_ids).astype(str))
     chosen = _with_offer_ids(chosen.reset_index(drop=True), campaign.name)
     chosen = _spend_budget(chosen, campaign.budget)
     offers = _offer_rows(chosen, context, context.rules.version)
-    holdout = in_holdout(ids, campaign.name, campaign.holdout)
-    return offers, _summary(offers, ids, holdout, campaign)
+    return offers, _summary(offers, members, campaign)
 
 
 def _member_ids(members: pd.DataFrame, member_ids) -> np.ndarray:
@@ -272,7 +286,7 @@ def _ranks(member_ids) -> np.ndarray:
     return np.arange(len(members)) - np.repeat(starts, np.diff(np.append(starts, len(members)))) + 1
 
 
-def _summary(offers: pd.DataFrame, ids, holdout, campaign: Campaign) -> dict:
+def _summary(offers: pd.DataFrame, members: MemberCount, campaign: Campaign) -> dict:
     issued = ~offers["holdout"].to_numpy(dtype=bool)
     spent = float(offers["face_value"].to_numpy()[issued].sum())
 
@@ -280,8 +294,8 @@ def _summary(offers: pd.DataFrame, ids, holdout, campaign: Campaign) -> dict:
         return {str(k): int(v) for k, v in offers[column][issued].value_counts().items()}
 
     return {
-        "members": len(ids),
-        "holdout_members": int(holdout.sum()),
+        "members": members.members,
+        "holdout_members": members.holdout,
         "members_with_offers": int(offers["member_id"][issued].nunique()),
         "offers": int(issued.sum()),
         "holdout_offers": int((~issued).sum()),

@@ -6,7 +6,9 @@ import json
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
+from loyalty.offers import tables
 from loyalty.offers.identity import in_holdout
 from tests.sample_files import write
 
@@ -86,7 +88,7 @@ def test_generated_offers_keep_budget_limits_and_holdout(run, shop, tmp_path):
     assert report["members_reached"] == offers["member_id"].nunique()
 
 
-def test_generating_again_gives_the_same_offers_and_replaces_the_run(run, shop, tmp_path):
+def test_generating_again_gives_the_same_offers_and_replaces_the_run(run, shop, tmp_path, engine):
     first = generate(run, tmp_path, "first.csv")
     second = generate(run, tmp_path, "second.csv")
     assert set(first["run_id"]) == {"summer-r0001"} and set(second["run_id"]) == {"summer-r0002"}
@@ -103,6 +105,10 @@ def test_generating_again_gives_the_same_offers_and_replaces_the_run(run, shop, 
     assert html.count("<svg") >= 6 and "<script" not in html
     assert "http" not in html.replace("http://www.w3.org/2000/svg", "")  # opens offline
     assert f"{len(second):,}" in html  # the offers count
+    generate(run, tmp_path, "third.csv")  # deletes the offers of the run it replaced before
+    with engine.connect() as connection:
+        stored = connection.execute(sa.select(tables.offers.c.run_id).distinct()).scalars().all()
+    assert sorted(stored) == ["summer-r0002", "summer-r0003"]
 
 
 def test_published_exclusions_never_reach_an_offer(run, shop, tmp_path):

@@ -14,7 +14,7 @@ from loyalty.offers.benefits import validate_benefits
 from loyalty.offers.campaigns import make_campaign
 from recommender.batch import Staging, choose_in_blocks, member_blocks
 from recommender.model import SelectionModel
-from recommender.offers import OfferContext, finish_offers
+from recommender.offers import OfferContext, count_members, finish_offers
 from recommender.spark import choose_on_spark
 
 TODAY = datetime.date(2026, 6, 30)
@@ -55,7 +55,8 @@ def test_spark_and_local_engines_give_identical_offers(tmp_path):
     local = choose_in_blocks(model, context, blocks, Staging(tmp_path / "staging"))
     spark = choose_on_spark(model, context, blocks, "local[2]")
     pd.testing.assert_frame_equal(local, spark)
-    offers, _ = finish_offers(local, context, ids)
-    on_spark, _ = finish_offers(spark, context, ids)
+    members = count_members(ids, campaign)
+    offers, _ = finish_offers(local, context, members)
+    on_spark, _ = finish_offers(spark, context, members)
     assert len(offers) > 50
     pd.testing.assert_frame_equal(offers, on_spark)

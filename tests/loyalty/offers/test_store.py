@@ -23,6 +23,8 @@ from loyalty.offers.store import (
     get_campaign,
     get_run,
     publish_run,
+    publishing,
+    replaced_offers_deleted,
     run_offers,
     start_run,
 )
@@ -109,8 +111,14 @@ def test_a_published_run_replaces_the_current_one_whole(engine, in_process):
     assert done["finished_at"] >= done["started_at"]
     assert current_offers(engine)["offer_id"].tolist() == ["o3"]
     assert find_offer(engine, "o3")["member_id"] == "M2" and find_offer(engine, "o1") is None
+    publish_run(engine, second, rows, summary)  # published again: it replaces nothing
+    assert get_run(engine, second)["status"] == "complete"
+    with replaced_offers_deleted(engine, "december"):  # as the next generation starts
+        pass
     with engine.connect() as connection:  # the replaced run's offers are gone
         assert connection.execute(sa.select(offers.c.offer_id)).scalars().all() == ["o3"]
+        reasons = connection.execute(sa.select(offer_reasons.c.run_id)).scalars().all()
+    assert reasons == [second]
 
 
 def test_a_failed_publish_leaves_the_current_run_as_it_was(engine, in_process):
@@ -128,6 +136,20 @@ def test_a_failed_publish_leaves_the_current_run_as_it_was(engine, in_process):
     with engine.connect() as connection:
         kept = connection.execute(sa.select(offers.c.offer_id)).scalars().all()
     assert kept == ["o1"]
+
+
+def test_a_run_abandoned_while_its_offers_are_made_leaves_the_current_run(engine, in_process):
+    first = new_run(engine)
+    publish_run(engine, first, pd.DataFrame([offer("o1")]), {"offers": 1})
+    second = new_run(engine)
+    with pytest.raises(ValueError, match="no budget"), publishing(engine, second, 3):
+        raise ValueError("no budget")
+    assert get_campaign(engine, "december").current_run == first
+    assert current_offers(engine)["offer_id"].tolist() == ["o1"]
+    assert get_run(engine, second)["status"] == "running"
+    with publishing(engine, second, 1) as publish:  # and it can be published after all
+        publish(pd.DataFrame([offer("o2", run_id=second)]), {"offers": 1})
+    assert current_offers(engine)["offer_id"].tolist() == ["o2"]
 
 
 def test_a_members_offers_and_an_offer_by_id_are_found_by_key_on_sqlite(tmp_path):
