@@ -25,6 +25,7 @@ from recommender.kept import kept, members_by_id
 from recommender.model import SelectionModel, known_member_rows
 from recommender.ranking import mask_own, top_k
 from recommender.reasons import NAMED, discovery_sources, reason_texts
+from recommender.slices import SLICES
 from recommender.training import pair_keys
 
 COLUMNS = ["member_id", "rank", "product_id", "score", "kind", "reason", "personalized"]
@@ -36,11 +37,10 @@ KINDS = pd.array(["discovery", "favourite"], dtype="str")  # by ``is_own``
 # but at least one member per 400 products. The product packs every product's factors once
 # per call, which a call of few members pays per member: among 50,000 products, 50 members a
 # call (10 MB) took 90 µs a member for the product alone and 256 members 71 µs; a member's
-# offers took 185 to 194 µs against 204 to 214 µs (two workers at once). Fewer than 256,
-# though: with two workers at once, their slices compete for the shared cache; 125 members
-# (25 MB) took 128 to 133 µs a member's offers against 140 to 146 µs with 250 (one worker:
-# 126 against 128 to 129 µs), and 384 took 157 µs. Among 20,000 products, 125 members a call
-# (10 MB) stayed 3 % faster than 256 for ``recommend --all``.
+# offers took 185 to 194 µs against 204 to 214 µs (two workers at once). Whether twice as
+# many is faster still depends on the machine: ``recommender.slices`` times both. Among
+# 20,000 products, 125 members a call (10 MB) stayed 3 % faster than 256 for
+# ``recommend --all`` (on an Intel machine).
 SCORED_VALUES = 2_500_000
 PRODUCTS_PER_ROW = 400
 
@@ -317,7 +317,8 @@ def _personal_block(
     """Selections of one block of members with a history.
 
     The block's habits and rules are worked out once; its scores are made and ranked a slice
-    of rows at a time (:func:`score_rows`) in one reused array.
+    of rows at a time (:func:`score_rows` rows, or twice that: :mod:`recommender.slices`) in
+    one reused array.
     """
     now = model.now_day(as_of)
     block, cols, habit, positions = model.habit_scores(rows, now)
@@ -326,21 +327,23 @@ def _personal_block(
     habit = np.where(allowed[cols], habit, -np.inf).astype(np.float32)
     curation = None if brand_fit is None else brand_fit.block(model, at, rows)
     explaining = brand_fit is not None and brand_fit.changes is not None
-    at_once = len(rows) if explaining else score_rows(items.shape[1])
-    parts, buffer = [], None
-    for start in range(0, len(rows), at_once):
-        part = slice(start, start + at_once)
-        scores = model.discovery_scores(rows[part], items, out=buffer)
-        buffer = scores if buffer is None else buffer
-        first, last = np.searchsorted(block, [start, start + len(scores)])
-        scores[block[first:last] - start, cols[first:last]] = habit[first:last]
-        if offset is not None:
-            scores += _block_of(offset, at[part]).astype(np.float32)
-        if item_mask is not None:
-            scores[~np.broadcast_to(_block_of(item_mask, at[part]), scores.shape)] = -np.inf
-        parts.append(_top(scores, n, curation, start))
-    chosen, best = _stacked(parts)
     n_products = items.shape[1]
+    lower = score_rows(n_products)
+    at_once = len(rows) if explaining else SLICES.height(n_products, len(rows), lower)
+    parts, buffer = [], None
+    with SLICES.timing(n_products, at_once, len(rows)):
+        for start in range(0, len(rows), at_once):
+            part = slice(start, start + at_once)
+            scores = model.discovery_scores(rows[part], items, out=buffer)
+            buffer = scores if buffer is None else buffer
+            first, last = np.searchsorted(block, [start, start + len(scores)])
+            scores[block[first:last] - start, cols[first:last]] = habit[first:last]
+            if offset is not None:
+                scores += _block_of(offset, at[part]).astype(np.float32)
+            if item_mask is not None:
+                scores[~np.broadcast_to(_block_of(item_mask, at[part]), scores.shape)] = -np.inf
+            parts.append(_top(scores, n, curation, start))
+    chosen, best = _stacked(parts)
     own_keys = pair_keys(block, cols, n_products)
     found = np.searchsorted(own_keys, pair_keys(np.arange(len(rows))[:, None], chosen, n_products))
     found = found.clip(max=max(len(own_keys) - 1, 0))
