@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -64,6 +64,14 @@ def migrate(engine: Engine) -> None:
             command.upgrade(config, "head")
     except OperationalError as error:
         raise DatabaseUnavailableError(f"cannot reach the database: {error.orig}") from None
+
+
+def rows_above(engine: Engine, query: Select, limit: int) -> bool:
+    """Whether ``query`` gives more than ``limit`` rows (counting stops there): enough to
+    choose how to read or write them, without counting a million."""
+    counted = select(func.count()).select_from(query.limit(limit + 1).subquery())
+    with engine.connect() as connection:
+        return connection.execute(counted).scalar_one() > limit
 
 
 def _parse_url(text: str):

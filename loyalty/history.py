@@ -23,6 +23,7 @@ import pyarrow.csv as pa_csv
 from sqlalchemy import JSON, Boolean, Engine, Text, cast, func, select, text
 
 from loyalty import tables
+from loyalty.db import rows_above
 from loyalty.sqlite_arrow import read_arrow
 
 # Up to this many stored lines (or rows of the member base) SQLite is read in this process;
@@ -138,7 +139,8 @@ def _read_table(engine: Engine, table, order_by: str) -> pd.DataFrame:
     json = [c.name for c in table.columns if isinstance(c.type, JSON)]
     columns = [cast(c, Text).label(c.name) if c.name in json else c for c in table.columns]
     query = _sql(engine, select(*columns).order_by(table.c[order_by]))
-    if engine.dialect.name == "sqlite" and _rows_above(engine, table, IN_PROCESS_LINES):
+    key = select(table.primary_key.columns[0])
+    if engine.dialect.name == "sqlite" and rows_above(engine, key, IN_PROCESS_LINES):
         values = read_arrow(engine.url.database, query)
         data = {c.name: _column(values[c.name]) for c in table.columns}
     else:
@@ -152,14 +154,6 @@ def _read_table(engine: Engine, table, order_by: str) -> pd.DataFrame:
         if isinstance(column.type, Boolean):
             frame[column.name] = frame[column.name].astype(bool)
     return frame
-
-
-def _rows_above(engine: Engine, table, limit: int) -> bool:
-    """Whether ``table`` has more than ``limit`` rows (counting stops there)."""
-    key = table.primary_key.columns[0]
-    with engine.connect() as connection:
-        first = select(key).limit(limit + 1).subquery()
-        return connection.execute(select(func.count()).select_from(first)).scalar_one() > limit
 
 
 def _column(values: pa.ChunkedArray):
@@ -203,13 +197,11 @@ def _arrow_sqlite(engine: Engine, query) -> pa.Table:
     """Few lines: read in this process; many: ADBC in children (``loyalty.sqlite_arrow``),
     one range of member keys per core."""
     member_key = tables.transactions.c.member_key
-    with engine.connect() as connection:
-        # Counting stops after IN_PROCESS_LINES + 1: no pass over a large table to find out.
-        first = select(member_key).limit(IN_PROCESS_LINES + 1).subquery()
-        lines = connection.execute(select(func.count()).select_from(first))
-        if lines.scalar_one() <= IN_PROCESS_LINES:
+    if not rows_above(engine, select(member_key), IN_PROCESS_LINES):
+        with engine.connect() as connection:
             frame = pd.read_sql(text(_sql(engine, query)), connection)
-            return pa.Table.from_pandas(frame, preserve_index=False)
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    with engine.connect() as connection:
         # Two queries: SQLite answers a lone min() or max() from the key, both at once by a scan.
         low = connection.execute(select(func.min(member_key))).scalar_one()
         high = connection.execute(select(func.max(member_key))).scalar_one()

@@ -23,8 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv
-from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, insert, select, update
 
+from loyalty.db import rows_above
 from loyalty.offers.benefits import Benefit, make_benefit
 from loyalty.offers.campaigns import Campaign
 from loyalty.offers.errors import CampaignInputError, OfferNotFoundError
@@ -298,8 +299,12 @@ def _with_reason_ids(run_id: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     return stored, reasons
 
 
+# A run's rows, in every table that holds some (redemptions stay).
+RUN_TABLES = (offers, offers_by_id, offer_reasons)
+
+
 def _delete_offers(connection, run_ids: list[str]) -> None:
-    for table in (offers, offers_by_id, offer_reasons):
+    for table in RUN_TABLES:
         connection.execute(delete(table).where(table.c.run_id.in_(run_ids)))
 
 
@@ -404,14 +409,11 @@ def replaced_offers_deleted(engine: Engine, campaign: str) -> Iterator[None]:
     )
     with engine.connect() as connection:
         runs = connection.execute(replaced).scalars().all()
-        some = select(offers.c.run_id).where(offers.c.run_id.in_(runs))
-        counted = select(func.count()).select_from(some.limit(IN_PROCESS_OFFERS + 1).subquery())
-        count = connection.execute(counted).scalar_one() if runs else 0
-    if engine.dialect.name == "sqlite" and count > IN_PROCESS_OFFERS:
+    if engine.dialect.name == "sqlite" and _offers_above(engine, runs, IN_PROCESS_OFFERS):
         with child_meanwhile(_deleted_by_adbc, engine.url.database, runs):
             yield
         return
-    if count:
+    if runs:
         with engine.begin() as connection:
             _delete_offers(connection, runs)
     yield
@@ -428,8 +430,8 @@ def _deleted_by_adbc(database: str, run_ids: list[str]) -> None:
 
 def _adbc_delete(cursor, run_ids: list[str]) -> None:
     for run in run_ids:
-        for name in ("offers", "offers_by_id", "offer_reasons"):
-            cursor.execute(f"DELETE FROM {name} WHERE run_id = ?", (run,))
+        for table in RUN_TABLES:
+            cursor.execute(f"DELETE FROM {table.name} WHERE run_id = ?", (run,))
 
 
 def _copy_postgresql(connection, table, part: pd.DataFrame) -> None:
@@ -549,7 +551,7 @@ def run_offers(engine: Engine, run_id: str, columns: list[str] | None = None) ->
     source = _WITH_REASONS if "reason" in columns else offers
     query = select(*fields).select_from(source).where(offers.c.run_id == run_id)
     query = query.order_by(offers.c.member_id, offers.c.rank)
-    if engine.dialect.name == "sqlite" and _offer_count(engine, run_id) > IN_PROCESS_OFFERS:
+    if engine.dialect.name == "sqlite" and _offers_above(engine, [run_id], IN_PROCESS_OFFERS):
         sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
         return _as_read_in_process(read_arrow(engine.url.database, sql))[columns]
     with engine.connect() as connection:
@@ -557,10 +559,10 @@ def run_offers(engine: Engine, run_id: str, columns: list[str] | None = None) ->
     return pd.DataFrame(rows, columns=columns)
 
 
-def _offer_count(engine: Engine, run_id: str) -> int:
-    query = select(func.count()).select_from(offers).where(offers.c.run_id == run_id)
-    with engine.connect() as connection:
-        return connection.execute(query).scalar_one()
+def _offers_above(engine: Engine, run_ids: list[str], limit: int) -> bool:
+    """Whether runs ``run_ids`` hold more than ``limit`` offers."""
+    some = select(offers.c.run_id).where(offers.c.run_id.in_(run_ids))
+    return bool(run_ids) and rows_above(engine, some, limit)
 
 
 def _as_read_in_process(table: pa.Table) -> pd.DataFrame:
