@@ -8,7 +8,8 @@ them, as of the selection's day) and evaluates the rules once; the block's score
 curated a few rows at a time by ``loyalty.brand_fit.curate``.
 
 Affinity (``promote``): a member likes a product when its score is above the member's base
-rate (``loyalty.brand_fit.affinity``).
+rate (``loyalty.brand_fit.affinity``) over the products on the shelf (:mod:`recommender.shelf`):
+the available products that no rule for every member excludes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from loyalty.brand_fit.block import member_scopes, rules_for_block
+from loyalty.brand_fit.affinity import base_rate
+from loyalty.brand_fit.block import may_be_shown, member_scopes, rules_for_block
 from loyalty.brand_fit.compile import CompiledRules, compile_rules
 from loyalty.brand_fit.curate import Curator
 from loyalty.brand_fit.selection import alike_members
@@ -33,6 +35,7 @@ from recommender.habits import Habits
 from recommender.kept import kept, members_by_id
 from recommender.ranking import top_k
 from recommender.reasons import discovery_sources
+from recommender.shelf import Shelf
 from recommender.training import ragged_positions, row_lengths
 
 MEMBER_COLUMNS = ("tier", "home_store", "attributes")
@@ -52,19 +55,27 @@ class BrandFit:
         Member fields per requested member, in the order asked for.
     now_day : float
         The selection's day in the model's day numbers.
+    shelf : Shelf
+        The products scored (:mod:`recommender.shelf`); ``compiled`` is laid over them.
     changes : list of DataFrame or None
         When explaining, which rule removed or moved which product, per block.
     scope : {"selection", "offers"}
         Rules that apply to it are kept.
+    counted : array of bool or None
+        When explaining, which products of the shelf a member's base rate counts: those the
+        shelf holds when not explaining (it holds every available product then, so that a
+        product the rules exclude for everyone is explained as removed by its rule).
     """
 
     compiled: CompiledRules
     channel: str
     members: pd.DataFrame
     now_day: float
+    shelf: Shelf
     changes: list[pd.DataFrame] | None = None
     scope: str = "selection"
     scopes: list[np.ndarray] | None = None  # each rule's members in scope, once per run
+    counted: np.ndarray | None = None
 
     @classmethod
     def prepare(
@@ -78,18 +89,33 @@ class BrandFit:
         explain=False,
         journey=DEFAULT_THRESHOLDS,
         scope="selection",
+        allowed=None,
     ):
-        """Align ``compiled`` with ``model`` and gather the fields of ``member_ids``.
+        """Lay ``compiled`` over the shelf and gather the fields of ``member_ids``.
 
-        ``scope`` is what the rules are kept for: ``selection`` or ``offers``.
+        ``scope`` is what the rules are kept for: ``selection`` or ``offers``. The shelf holds
+        the ``allowed`` products (bool per model product; default: all) that some member may
+        be shown under the rules (``loyalty.brand_fit.block.may_be_shown``).
         """
         compiled = in_model_order(model, compiled)
-        if channel is None:
+        any_channel = channel is None
+        shown = may_be_shown(
+            every_channel(compiled) if any_channel else compiled,
+            CHANNELS[0] if any_channel else channel,
+            scope,
+        )
+        if allowed is not None:
+            shown &= allowed
+        shelf = model.shelf(allowed if explain else shown)
+        counted = shown[shelf.columns] if explain else None
+        compiled = on_shelf(compiled, shelf)
+        if any_channel:
             compiled, channel = every_channel(compiled), CHANNELS[0]
         now_day = model.now_day(as_of)
         fields = member_fields(model, member_ids, members, compiled.day, now_day, journey)
         scopes = member_scopes(compiled, fields)
-        return cls(compiled, channel, fields, now_day, [] if explain else None, scope, scopes)
+        changes = [] if explain else None
+        return cls(compiled, channel, fields, now_day, shelf, changes, scope, scopes, counted)
 
     def block(self, model, at: np.ndarray, rows: np.ndarray) -> BlockCuration:
         """The rules evaluated once for the requested members ``at`` (model ``rows``)."""
@@ -99,7 +125,7 @@ class BrandFit:
     def discount_caps(self, model, at: np.ndarray, rows: np.ndarray, columns: np.ndarray):
         """Highest discount percent (``max_discount`` rules) for members ``at`` on ``columns``.
 
-        ``columns`` (m, k) are model columns, -1 for none; 100 where no rule limits it.
+        ``columns`` (m, k) are shelf columns, -1 for none; 100 where no rule limits it.
         """
         return _discount_caps(self._rules(model, at, rows, "offers"), columns)
 
@@ -110,12 +136,14 @@ class BrandFit:
         return rules_for_block(self.compiled, fields, self.channel, target, times, days, scopes)
 
     def history(self, model, rows: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-        """``times_bought`` and ``days_since_bought`` (m, products) for model ``rows``."""
+        """``times_bought`` and ``days_since_bought`` (m, shelf products) for model ``rows``."""
         habits = model.habits_
         known = np.flatnonzero(rows >= 0)
         positions = ragged_positions(habits.indptr, rows[known])
         owners = np.repeat(known, row_lengths(habits.indptr, rows[known]))
-        where = (owners, habits.indices[positions])
+        columns = self.shelf.places[habits.indices[positions]]
+        on_shelf = columns >= 0  # a product off the shelf is never shown: no rule needs it
+        positions, where = positions[on_shelf], (owners[on_shelf], columns[on_shelf])
         shape = (len(rows), self.compiled.catalogue.size)
         times = habits.values["trips"][positions]
         days = self.now_day - habits.values["last_day"][positions]
@@ -137,19 +165,24 @@ class BlockCuration:
     member_ids: np.ndarray
 
     def select(self, scores: np.ndarray, first: int, n: int):
-        """Curate ``scores`` (m, model products) of the block's members ``first`` on.
+        """Curate ``scores`` (m, shelf products) of the block's members ``first`` on.
 
-        Returns ``(columns, scores)`` in the model's order, best first, -1 and ``-inf``
+        Returns ``(columns, scores)`` in the shelf's order, best first, -1 and ``-inf``
         where the list is shorter.
         """
         fit = self.brand_fit
         explaining = fit.changes is not None
+        liking = bool(self.curator.rules.promotions)
+        base = None
+        if liking and fit.counted is not None:  # the base rate over what is counted
+            base, liking = base_rate(scores[:, fit.counted]), False
         curation = self.curator.curate(
             scores,
             n,
             first=first,
             explain_rules=explaining,
-            liked_above_base_rate=bool(self.curator.rules.promotions),
+            affinity_base=base,
+            liked_above_base_rate=liking,
         )
         if explaining:
             fit.changes.append(_changes(self.member_ids, curation.explanations))
@@ -189,6 +222,13 @@ def in_model_order(model, compiled: CompiledRules) -> CompiledRules:
         return compiled if same else compiled.in_order(ids)
 
     return kept("model order", (model.dataset_, compiled), laid_over)
+
+
+def on_shelf(compiled: CompiledRules, shelf: Shelf) -> CompiledRules:
+    """``compiled`` (in the model's order) laid over the shelf's products, kept per shelf."""
+    if len(shelf.columns) == shelf.size:
+        return compiled
+    return kept("on shelf", (compiled, shelf), lambda: compiled.in_order(shelf.product_ids))
 
 
 def every_channel(compiled: CompiledRules) -> CompiledRules:

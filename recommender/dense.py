@@ -12,13 +12,14 @@ class ProductGroups:
 
     ``groups[j]`` is product ``j``'s group. When each group's products lie side by side (the
     model orders its products by category), a group's value is added to one slice of the
-    scores, a loop that vectorises; otherwise product by product.
+    scores, a loop that vectorises; otherwise product by product. ``count`` groups are known
+    (default: up to the highest in ``groups``); a group without products adds nothing.
     """
 
-    def __init__(self, groups: np.ndarray) -> None:
+    def __init__(self, groups: np.ndarray, count: int | None = None) -> None:
         groups = np.asarray(groups, dtype=np.int64)
         self.products = np.argsort(groups, kind="stable")
-        count = int(groups.max(initial=-1)) + 1
+        count = int(groups.max(initial=-1)) + 1 if count is None else count
         self.starts = np.searchsorted(groups[self.products], np.arange(count + 1))
         self.side_by_side = bool((self.products == np.arange(len(groups))).all())
 

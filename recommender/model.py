@@ -41,6 +41,7 @@ from recommender.features import (
     pair_tastes,
 )
 from recommender.habits import Habits
+from recommender.shelf import Shelf
 from recommender.taste import confidence, fit_tastes, member_tastes
 from recommender.training import (
     Signals,
@@ -238,9 +239,9 @@ class SelectionModel:
         self._bought = bought_matrix(self.habits_)
         # Products of unknown category read the affinity's last, empty column.
         unknown = self._affinity.shape[1] - 1
-        self._categories = ProductGroups(np.where(self.category_ >= 0, self.category_, unknown))
+        self._category_codes = np.where(self.category_ >= 0, self.category_, unknown)
         self._popularity: dict[bytes, np.ndarray] = {}
-        self._available_items: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._shelves: dict[bytes | None, Shelf] = {}
         self._product_offset = (
             w[1] * self.profile_.log_recent_buyers + w[4] * self.profile_.repeat_logit
         ).astype(np.float32) + np.float32(self.discovery_intercept_)
@@ -253,36 +254,40 @@ class SelectionModel:
         Kept per set of members (a segment), so serving and batch blocks pay the pass over
         every purchase once; a member's new purchases (:meth:`update_member`) reset it.
         """
-        key = hashlib.blake2b(np.packbits(members).tobytes(), digest_size=16).digest()
+        key = _digest(members)
         if key not in self._popularity:
             recent = self.habits_.matrix("recent_long")
             self._popularity[key] = np.asarray(recent[members].sum(axis=0)).ravel()
         return self._popularity[key]
 
-    def scoring_items(self, extra_offset: np.ndarray | None = None) -> np.ndarray:
-        """Product side of the block product: factors plus a row of per-product offsets.
+    def scoring_items(self) -> np.ndarray:
+        """Product side of the block product: factors plus a row of per-product offsets."""
+        offset = self._product_offset[None, :]
+        return np.ascontiguousarray(np.vstack([self._als.item_factors.T, offset]), np.float32)
 
-        ``extra_offset`` (per product, may hold ``-inf`` for products never to be shown) is
-        folded into the matrix product, so masks cost nothing per member.
-        """
-        offset = (
-            self._product_offset if extra_offset is None else self._product_offset + extra_offset
-        )
-        return np.ascontiguousarray(
-            np.vstack([self._als.item_factors.T, offset[None, :]]), dtype=np.float32
-        )
+    def shelf(self, shown: np.ndarray | None = None) -> Shelf:
+        """The products ``shown`` (bool, per product; ``None``: every product) ready to score
+        (:mod:`recommender.shelf`), kept per set of products until the next fit: building one
+        (a copy of their factors and similarities) took longer than scoring a small block."""
+        key = None if shown is None else _digest(shown)
+        if key not in self._shelves:
+            if len(self._shelves) >= 4:  # a channel or two, and all of them
+                self._shelves.clear()
+            self._shelves[key] = self._new_shelf(shown)
+        return self._shelves[key]
 
-    def available_items(self, allowed: np.ndarray) -> np.ndarray:
-        """:meth:`scoring_items` with ``-inf`` on the products not ``allowed`` (bool, per
-        product), kept per ``allowed`` array until the next fit: building it (a copy of every
-        product's factors) took longer than scoring a small block."""
-        found = self._available_items.get(id(allowed))
-        if found is None or found[0] is not allowed:
-            items = self.scoring_items(np.where(allowed, 0.0, -np.inf).astype(np.float32))
-            if len(self._available_items) >= 4:  # a channel or two, and all of them
-                self._available_items.clear()
-            found = self._available_items[id(allowed)] = (allowed, items)
-        return found[1]
+    def _new_shelf(self, shown: np.ndarray | None) -> Shelf:
+        size = self.dataset_.shape[1]
+        if shown is None:
+            columns = np.arange(size)
+            items, similarity = self.scoring_items(), self.similarity_
+        else:
+            columns = np.flatnonzero(shown)
+            items = np.ascontiguousarray(self.scoring_items()[:, columns])
+            similarity = self.similarity_[:, columns].tocsr()
+        categories = ProductGroups(self._category_codes[columns], self._affinity.shape[1])
+        ids = self.dataset_.product_ids[columns]
+        return Shelf(columns, ids, items, categories, similarity, size)
 
     @property
     def user_factors_(self) -> np.ndarray:
@@ -301,24 +306,22 @@ class SelectionModel:
         return pd.Timestamp(as_of).as_unit("ns").value / NANOSECONDS_PER_DAY
 
     def discovery_scores(
-        self, rows: np.ndarray, items: np.ndarray | None = None, out: np.ndarray | None = None
+        self, rows: np.ndarray, shelf: Shelf | None = None, out: np.ndarray | None = None
     ) -> np.ndarray:
-        """Discovery log-odds of every product for a block of members (one matrix product).
+        """Discovery log-odds of the products on ``shelf`` (default: every product) for a
+        block of members (one matrix product).
 
-        ``items`` is :meth:`scoring_items` output, computed once per selection run; ``out``,
-        when given, has room for at least ``len(rows)`` rows and holds the result.
+        ``out``, when given, has room for at least ``len(rows)`` rows and holds the result.
         """
-        items = self.scoring_items() if items is None else items
+        shelf = self.shelf() if shelf is None else shelf
+        items = shelf.items
         members = np.empty((len(rows), items.shape[0]), dtype=np.float32)
         members[:, :-1] = self._als.user_factors[rows] * np.float32(self.discovery_weights_[0])
         members[:, -1] = 1.0
-        # OpenBLAS's edge kernels multiply padding by the offsets, so an unavailable product
-        # (-inf) in the last column can raise the invalid flag; the scores are exact.
-        with np.errstate(invalid="ignore"):
-            scores = np.matmul(members, items, out=None if out is None else out[: len(rows)])
-        add_group_values(scores, self._affinity, rows, self._categories)
+        scores = np.matmul(members, items, out=None if out is None else out[: len(rows)])
+        add_group_values(scores, self._affinity, rows, shelf.categories)
         weight = self.discovery_weights_[5]
-        add_item_to_item(scores, self._bought, rows, self.similarity_, weight)
+        add_item_to_item(scores, self._bought, rows, shelf.similarity, weight)
         return scores
 
     def habit_scores(self, rows: np.ndarray, now_day: float):
@@ -501,3 +504,8 @@ def known_member_rows(model: SelectionModel, member_ids) -> np.ndarray:
     has_history = np.zeros(len(rows), dtype=bool)
     has_history[rows >= 0] = row_lengths(model.habits_.indptr, rows[rows >= 0]) > 0
     return np.where(has_history, rows, -1)
+
+
+def _digest(mask: np.ndarray) -> bytes:
+    """A short key for a bool mask (a set of members or products)."""
+    return hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).digest()

@@ -42,7 +42,7 @@ from recommender.benefit_choice import choose_benefits
 from recommender.budget import allocate, value_per_cost
 from recommender.curation import BrandFit, in_model_order
 from recommender.model import SelectionModel
-from recommender.selection import selection_rows
+from recommender.selection import available_products, selection_rows
 
 CANDIDATES_PER_OFFER = 3
 CHOSEN_COLUMNS = [
@@ -182,7 +182,15 @@ def _candidates(model, context: OfferContext, rules: CompiledRules, ids, n: int)
     and discount cap (``_max_discount``); and the member fields the rules read."""
     as_of = pd.Timestamp(context.as_of)
     brand_fit = BrandFit.prepare(
-        model, rules, None, ids, context.members, as_of, journey=context.journey, scope="offers"
+        model,
+        rules,
+        None,
+        ids,
+        context.members,
+        as_of,
+        journey=context.journey,
+        scope="offers",
+        allowed=available_products(model, context.products, None),
     )
     selection = selection_rows(
         model,

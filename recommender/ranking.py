@@ -56,7 +56,15 @@ def _top_k_rows(scores, k, cols, best):
             best[i, r] = row[j]
 
 
-def mask_own(scores: np.ndarray, own: sp.csr_matrix, rows: np.ndarray) -> None:
-    """Set the scores of products each member already bought to ``-inf`` (in place)."""
+def mask_own(
+    scores: np.ndarray, own: sp.csr_matrix, rows: np.ndarray, places: np.ndarray | None = None
+) -> None:
+    """Set the scores of products each member already bought to ``-inf`` (in place).
+
+    ``places`` gives each product's column in ``scores`` (-1: not there) when the columns are
+    not the products of ``own``.
+    """
     block = own[rows]
-    scores[np.repeat(np.arange(len(rows)), np.diff(block.indptr)), block.indices] = -np.inf
+    members = np.repeat(np.arange(len(rows)), np.diff(block.indptr))
+    columns = block.indices if places is None else places[block.indices]
+    scores[members[columns >= 0], columns[columns >= 0]] = -np.inf

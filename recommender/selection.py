@@ -179,8 +179,9 @@ def recommend_with_changes(
     ids = _requested_members(model, member_ids, members)
     brand_fit = None
     if rules is not None:
+        allowed = available_products(model, products, channel)
         brand_fit = BrandFit.prepare(
-            model, rules, channel, ids, members, as_of, explain_rules, journey, scope
+            model, rules, channel, ids, members, as_of, explain_rules, journey, scope, allowed
         )
     selection = selection_rows(
         model,
@@ -227,24 +228,24 @@ def selection_rows(
     rows = known_member_rows(model, ids)
     consent = _consent(ids, members)
     personal = (rows >= 0) & consent
-    allowed = available_products(model, products, channel)
+    if brand_fit is None:
+        shelf = model.shelf(available_products(model, products, channel))
+    else:
+        shelf = brand_fit.shelf
     names = product_names(model, products)
     parts = []
     personal_at = np.flatnonzero(personal)
-    # Unavailable products get -inf inside the matrix product itself.
-    items = model.available_items(allowed)
     for start in range(0, len(personal_at), block_size):
         at = personal_at[start : start + block_size]
         parts.append(
             _personal_block(
                 model,
-                items,
+                shelf,
                 ids[at],
                 rows[at],
                 at,
                 n,
                 only_new,
-                allowed,
                 names,
                 item_mask,
                 score_offset,
@@ -257,6 +258,7 @@ def selection_rows(
         parts.append(
             _popular_in_segment(
                 model,
+                shelf,
                 ids,
                 rows,
                 fallback_at,
@@ -264,7 +266,6 @@ def selection_rows(
                 members,
                 n,
                 only_new,
-                allowed,
                 item_mask,
                 score_offset,
                 brand_fit,
@@ -303,16 +304,17 @@ def _consent(ids: np.ndarray, members: pd.DataFrame | None) -> np.ndarray:
     return consent.reindex(ids).fillna(True).astype(bool).to_numpy()
 
 
-def _block_of(layer, at: np.ndarray):
-    """The rows of a per-member brand-fit layer that belong to this block (or the vector)."""
+def _block_of(layer, at: np.ndarray, shelf):
+    """The rows of a per-member brand-fit layer that belong to this block (or the vector),
+    at the shelf's products."""
     if layer is None:
         return None
     layer = np.asarray(layer)
-    return layer[at] if layer.ndim == 2 else layer
+    return (layer[at] if layer.ndim == 2 else layer)[..., shelf.columns]
 
 
 def _personal_block(
-    model, items, ids, rows, at, n, only_new, allowed, names, item_mask, offset, as_of, brand_fit
+    model, shelf, ids, rows, at, n, only_new, names, item_mask, offset, as_of, brand_fit
 ):
     """Selections of one block of members with a history.
 
@@ -322,33 +324,38 @@ def _personal_block(
     """
     now = model.now_day(as_of)
     block, cols, habit, positions = model.habit_scores(rows, now)
-    # Own products replace their discovery score; unavailable ones stay at -inf.
+    # Own products replace their discovery score; those off the shelf are never shown.
+    places = shelf.places[cols]
+    on_shelf = places >= 0
+    placed_block, places, habit = block[on_shelf], places[on_shelf], habit[on_shelf]
     habit = np.full(len(habit), -np.inf, np.float32) if only_new else habit
-    habit = np.where(allowed[cols], habit, -np.inf).astype(np.float32)
     curation = None if brand_fit is None else brand_fit.block(model, at, rows)
     explaining = brand_fit is not None and brand_fit.changes is not None
-    n_products = items.shape[1]
+    n_products = len(shelf.columns)
     lower = score_rows(n_products)
     at_once = len(rows) if explaining else SLICES.height(n_products, len(rows), lower)
     parts, buffer = [], None
     with SLICES.timing(n_products, at_once, len(rows)):
         for start in range(0, len(rows), at_once):
             part = slice(start, start + at_once)
-            scores = model.discovery_scores(rows[part], items, out=buffer)
+            scores = model.discovery_scores(rows[part], shelf, out=buffer)
             buffer = scores if buffer is None else buffer
-            first, last = np.searchsorted(block, [start, start + len(scores)])
-            scores[block[first:last] - start, cols[first:last]] = habit[first:last]
+            first, last = np.searchsorted(placed_block, [start, start + len(scores)])
+            scores[placed_block[first:last] - start, places[first:last]] = habit[first:last]
             if offset is not None:
-                scores += _block_of(offset, at[part]).astype(np.float32)
+                scores += _block_of(offset, at[part], shelf).astype(np.float32)
             if item_mask is not None:
-                scores[~np.broadcast_to(_block_of(item_mask, at[part]), scores.shape)] = -np.inf
+                allowed = np.broadcast_to(_block_of(item_mask, at[part], shelf), scores.shape)
+                scores[~allowed] = -np.inf
             parts.append(_top(scores, n, curation, start))
-    chosen, best = _stacked(parts)
-    own_keys = pair_keys(block, cols, n_products)
-    found = np.searchsorted(own_keys, pair_keys(np.arange(len(rows))[:, None], chosen, n_products))
+    on_shelf_chosen, best = _stacked(parts)
+    chosen = shelf.model_columns(on_shelf_chosen)
+    n_model = shelf.size
+    own_keys = pair_keys(block, cols, n_model)
+    found = np.searchsorted(own_keys, pair_keys(np.arange(len(rows))[:, None], chosen, n_model))
     found = found.clip(max=max(len(own_keys) - 1, 0))
     is_own = (
-        (own_keys[found] == pair_keys(np.arange(len(rows))[:, None], chosen, n_products))
+        (own_keys[found] == pair_keys(np.arange(len(rows))[:, None], chosen, n_model))
         if len(own_keys)
         else np.zeros(chosen.shape, bool)
     )
@@ -358,7 +365,7 @@ def _personal_block(
     frame["_member"] = np.repeat(at, chosen.shape[1])[shown]
     frame["_column"] = chosen.ravel()[shown]
     if _caps_wanted(brand_fit):
-        frame["_max_discount"] = curation.discount_caps(chosen).ravel()[shown]
+        frame["_max_discount"] = curation.discount_caps(on_shelf_chosen).ravel()[shown]
     return frame
 
 
@@ -421,24 +428,25 @@ def _stacked(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np
     return np.vstack(chosen), np.vstack(best)
 
 
-def _popular_scores(model, row, members_at, rows, offset, mask, only_new) -> np.ndarray:
-    """The segment's popularity ``row`` for some members, under their masks and offsets."""
+def _popular_scores(model, shelf, row, members_at, rows, offset, mask, only_new) -> np.ndarray:
+    """The segment's popularity ``row`` (over the shelf) for some members, under their masks
+    and offsets."""
     scores = np.broadcast_to(row.astype(np.float32), (len(members_at), len(row))).copy()
     if offset is not None:
-        scores += _block_of(offset, members_at).astype(np.float32)
+        scores += _block_of(offset, members_at, shelf).astype(np.float32)
     if mask is not None:
-        scores[~np.broadcast_to(_block_of(mask, members_at), scores.shape)] = -np.inf
+        scores[~np.broadcast_to(_block_of(mask, members_at, shelf), scores.shape)] = -np.inf
     if only_new:
         own_rows = rows[members_at]
         has = own_rows >= 0
         if has.any():
             sub = scores[has]
-            mask_own(sub, model.habits_.matrix("trips"), own_rows[has])
+            mask_own(sub, model.habits_.matrix("trips"), own_rows[has], shelf.places)
             scores[has] = sub
     return scores
 
 
-def _segment_lists(model, row, members_at, rows, n, only_new, mask, offset, brand_fit):
+def _segment_lists(model, shelf, row, members_at, rows, n, only_new, mask, offset, brand_fit):
     """The lists of a segment's members ``members_at`` from its popularity ``row``.
 
     The segment's rules are worked out once. Members with the same scores (no mask, offset or
@@ -450,15 +458,17 @@ def _segment_lists(model, row, members_at, rows, n, only_new, mask, offset, bran
     if mask is None and offset is None and not only_new:
         alike = np.zeros(len(members_at), np.int64) if curation is None else curation.alike()
     if alike is None:
-        return _curated(model, row, members_at, rows, n, only_new, mask, offset, curation)
+        return _curated(model, shelf, row, members_at, rows, n, only_new, mask, offset, curation)
     first, group = np.unique(alike, return_inverse=True)
     if brand_fit is not None:
         curation = brand_fit.block(model, members_at[first], rows[members_at[first]])
-    chosen, best = _curated(model, row, members_at[first], rows, n, False, None, None, curation)
+    chosen, best = _curated(
+        model, shelf, row, members_at[first], rows, n, False, None, None, curation
+    )
     return chosen[group], best[group]
 
 
-def _curated(model, row, members_at, rows, n, only_new, mask, offset, curation):
+def _curated(model, shelf, row, members_at, rows, n, only_new, mask, offset, curation):
     """Lists from the popularity ``row``, curated a slice at a time (the whole block when the
     rules' changes are explained)."""
     explaining = curation is not None and curation.brand_fit.changes is not None
@@ -466,13 +476,13 @@ def _curated(model, row, members_at, rows, n, only_new, mask, offset, curation):
     parts = []
     for start in range(0, len(members_at), at_once):
         part = members_at[start : start + at_once]
-        scores = _popular_scores(model, row, part, rows, offset, mask, only_new)
+        scores = _popular_scores(model, shelf, row, part, rows, offset, mask, only_new)
         parts.append(_top(scores, n, curation, start))
     return _stacked(parts)
 
 
 def _popular_in_segment(
-    model, ids, rows, at, consent, members, n, only_new, allowed, mask, offset, brand_fit
+    model, shelf, ids, rows, at, consent, members, n, only_new, mask, offset, brand_fit
 ):
     """Non-personalised selections: products most bought (recently) by the member's segment."""
     segments = kept("segments", (model.dataset_, members), lambda: _segment_masks(model, members))
@@ -485,11 +495,12 @@ def _popular_in_segment(
         # for) would show them their own purchases: personalisation without consent.
         if known < MIN_SEGMENT_MEMBERS:
             in_segment, segment = np.ones(model.dataset_.shape[0], dtype=bool), "all"
-        popularity = model.popularity(in_segment)
-        row = np.where(allowed & (popularity > 0), np.log1p(popularity), -np.inf)
-        chosen, best = _segment_lists(
-            model, row, members_at, rows, n, only_new, mask, offset, brand_fit
+        popularity = model.popularity(in_segment)[shelf.columns]
+        row = np.where(popularity > 0, np.log1p(popularity), -np.inf)
+        on_shelf, best = _segment_lists(
+            model, shelf, row, members_at, rows, n, only_new, mask, offset, brand_fit
         )
+        chosen = shelf.model_columns(on_shelf)
         why = np.where(
             consent[members_at], "no purchase history yet", "no consent to personalisation"
         )
@@ -509,7 +520,7 @@ def _popular_in_segment(
             }
         )
         if _caps_wanted(brand_fit):
-            caps = brand_fit.discount_caps(model, members_at, rows[members_at], chosen)
+            caps = brand_fit.discount_caps(model, members_at, rows[members_at], on_shelf)
             frame["_max_discount"] = caps.ravel()
         frames.append(frame[chosen.ravel() >= 0])
     return pd.concat(frames, ignore_index=True)

@@ -148,6 +148,27 @@ def rules_for_block(
     )
 
 
+def may_be_shown(compiled: CompiledRules, channel: str, target: str) -> np.ndarray:
+    """Bool (n,): the products some member may be shown in ``channel`` for ``target``.
+
+    A product the channel does not sell, or that a rule for every member (no ``members``
+    condition, no history in its products) excludes or leaves out of its ``include_only``,
+    never is. Rules for some members only are left to each block.
+    """
+    shown = compiled.catalogue.sold_in(channel).copy()
+    for c in compiled.rules:
+        rule = c.rule
+        if rule.members or c.reads_history:
+            continue
+        if channel not in rule.channels or target not in rule.applies_to:
+            continue
+        if rule.effect == "exclude":
+            shown &= ~c.products
+        elif rule.effect == "include_only":
+            shown &= c.products
+    return shown
+
+
 def member_scopes(compiled: CompiledRules, members: pd.DataFrame) -> list[np.ndarray]:
     """Per rule of ``compiled``, which of ``members`` (a bool array) its ``members`` selects."""
     leaf = member_leaf(members.reset_index(drop=True))

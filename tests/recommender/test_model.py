@@ -59,15 +59,26 @@ def test_few_iterations_still_fit_tastes_before_the_blend_learns_from_them():
     assert abs(model.discovery_weights_[0]) < 20
 
 
-def test_available_items_are_kept_per_mask_until_the_next_fit(transactions, products):
+def test_a_shelf_scores_its_products_as_the_whole_catalogue_does(transactions, products):
     model = SelectionModel(factors=4, iterations=3, random_state=1).fit(transactions, products)
-    allowed = np.arange(model.dataset_.shape[1]) % 2 == 0
-    items = model.available_items(allowed)
-    fresh = model.scoring_items(np.where(allowed, 0.0, -np.inf).astype(np.float32))
-    np.testing.assert_array_equal(items, fresh)
-    assert model.available_items(allowed) is items  # the same mask: kept
-    assert model.available_items(allowed.copy()) is not items  # another array: its own
+    shown = np.arange(model.dataset_.shape[1]) % 3 != 1
+    shelf = model.shelf(shown)
+    rows = np.arange(model.dataset_.shape[0])
+    everything = model.discovery_scores(rows)
+    np.testing.assert_array_equal(shelf.columns, np.flatnonzero(shown))
+    np.testing.assert_array_equal(model.discovery_scores(rows, shelf), everything[:, shown])
+    assert (shelf.places[shelf.columns] == np.arange(shown.sum())).all()
+    assert (shelf.places[~shown] == -1).all()
+    assert (shelf.model_columns(np.array([[1, -1]])) == [[shelf.columns[1], -1]]).all()
+
+
+def test_shelves_are_kept_per_set_of_products_until_the_next_fit(transactions, products):
+    model = SelectionModel(factors=4, iterations=3, random_state=1).fit(transactions, products)
+    shown = np.arange(model.dataset_.shape[1]) % 2 == 0
+    shelf = model.shelf(shown)
+    assert model.shelf(shown.copy()) is shelf  # the same products: kept
+    assert model.shelf(~shown) is not shelf
     model.fit(transactions.iloc[: len(transactions) // 2], products)  # new factors
-    refit = model.scoring_items(np.where(allowed, 0.0, -np.inf).astype(np.float32))
-    np.testing.assert_array_equal(model.available_items(allowed), refit)
-    assert not np.array_equal(refit, items)
+    refit = model.shelf(shown)
+    assert refit is not shelf
+    np.testing.assert_array_equal(refit.items, model.scoring_items()[:, shown])

@@ -9,11 +9,19 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fixtures import generate
 from loyalty.brand_fit.affinity import base_rate
 from loyalty.brand_fit.compile import compile_rules
 from loyalty.brand_fit.validation import validate_rules
 from recommender.curation import BrandFit
-from recommender.selection import COLUMNS, recommend, recommend_with_changes, selection_rows
+from recommender.model import SelectionModel
+from recommender.selection import (
+    COLUMNS,
+    available_products,
+    recommend,
+    recommend_with_changes,
+    selection_rows,
+)
 
 TODAY = date(2024, 3, 25)  # the day after the checkerboard's last week
 EVERYONE = [f"m{i:02d}" for i in range(20)] + ["new"]
@@ -296,3 +304,35 @@ def test_offer_candidates_carry_each_products_discount_cap(model, products, memb
     shown = recommend(model, EVERYONE, n=10, products=products, members=members,
                       as_of=as_of, rules=compiled, scope="offers")  # fmt: skip
     assert list(shown.columns) == [*COLUMNS, "ruleset_version"]
+
+
+def test_products_no_member_may_be_shown_are_not_scored_yet_explained_as_removed():
+    today = date(2026, 6, 30)
+    data = generate(members=120, products=100, seed=4, until=today, years=1.0)
+    products, members, ids = data.products, data.members, data.members["member_id"].tolist()
+    model = SelectionModel(factors=8, iterations=3, random_state=1).fit(data.transactions, products)
+    rules = [
+        {"name": "No drinks", "effect": "exclude", "products": {"category": {"prefix": "Drinks"}}},
+        {"name": "Gold: no food", "effect": "exclude", "products": {"category": {"prefix": "Food"}},
+         "members": {"tier": "gold"}},
+        {"name": "Organic first", "effect": "promote", "share": 0.5,
+         "products": {"tags": {"contains": "organic"}}},
+    ]  # fmt: skip
+    compiled = compile_rules(validate_rules(rules), products, today, 7)
+    as_of = pd.Timestamp(today)
+    allowed = available_products(model, products, "store")
+    fit = BrandFit.prepare(model, compiled, "store", ids, members, as_of, allowed=allowed)
+    category = products.set_index("product_id")["category"].reindex(model.dataset_.product_ids)
+    drinks = category.str.startswith("Drinks").to_numpy()
+    assert drinks.any()
+    assert set(fit.shelf.product_ids) == set(model.dataset_.product_ids[allowed & ~drinks])
+    options = {"n": 4, "channel": "store", "products": products, "members": members,
+               "as_of": as_of, "rules": compiled}  # fmt: skip
+    selection, changes = recommend_with_changes(model, ids, explain_rules=True, **options)
+    # Explaining scores every available product, so that drinks are explained as removed;
+    # the base rates of members still count the products on the shelf alone: same lists.
+    pd.testing.assert_frame_equal(selection, recommend(model, ids, **options))
+    removed = changes[changes["product_id"].isin(model.dataset_.product_ids[drinks])]
+    assert len(removed) and set(removed["rule_id"] + " " + removed["action"]) == {
+        "no-drinks removed"
+    }

@@ -85,7 +85,7 @@ def test_group_values_add_each_members_value_to_every_product_of_the_group(group
 
 def test_a_fitted_model_keeps_each_categorys_products_side_by_side(model):
     assert (np.diff(model.category_) >= 0).all() and len(np.unique(model.category_)) > 1
-    assert model._categories.side_by_side
+    assert model.shelf().categories.side_by_side
 
 
 def test_the_compiled_log1p_is_numpys_within_float32_spacing():

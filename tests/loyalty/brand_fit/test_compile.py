@@ -8,7 +8,7 @@ import pytest
 from scipy import sparse
 
 from loyalty.brand_fit import selection
-from loyalty.brand_fit.block import rules_for_block
+from loyalty.brand_fit.block import may_be_shown, rules_for_block
 from loyalty.brand_fit.compile import compile_rules
 from loyalty.brand_fit.validation import validate_rules
 from tests.loyalty.brand_fit.catalogue import PRODUCTS, TODAY
@@ -158,3 +158,34 @@ def test_members_alike_under_the_rules_are_those_with_the_same_rules_and_no_own_
     alike = selection.alike_members(selection.kernel_rules(rules_of))
     # M0: gold; M1 and M3: basic; M2: 50 or over; M4: a purchase of its own; M5: under 40.
     assert alike.tolist() == [0, 1, 2, 1, 4, 5]
+
+
+def test_products_no_member_may_be_shown_are_those_rules_for_everyone_leave_out():
+    rules = validate_rules(
+        [
+            {"name": "No tobacco", "effect": "exclude", "products": {"tags": "tobacco"}},
+            {"name": "Adults only", "effect": "exclude", "products": {"tags": "alcohol"},
+             "members": {"age": {"lt": 20}}},
+            {"name": "Not this week", "effect": "exclude",
+             "products": {"days_since_bought": {"lte": 7}}},
+            {"name": "No coffee offers", "effect": "exclude", "applies_to": ["offers"],
+             "products": {"category": {"prefix": "Drinks > Coffee"}}},
+            {"name": "Web: no bread", "effect": "exclude", "channels": ["web"],
+             "products": {"category": {"prefix": "Food > Bakery"}}},
+        ]
+    )  # fmt: skip
+    compiled = compile_rules(rules, PRODUCTS, TODAY)
+
+    def shown(channel, target):
+        return list(compiled.product_ids[may_be_shown(compiled, channel, target)])
+
+    # P3 is tobacco, P5 inactive; P1 (alcohol) is excluded for some members only, and every
+    # product may be outside a member's last week.
+    assert shown("store", "selection") == ["P0", "P1", "P2"]
+    assert shown("store", "offers") == ["P0", "P1", "P2"]  # P4 (coffee) is not sold in store
+    assert shown("web", "selection") == ["P0", "P4"]  # no bread (P2) on the web
+    assert shown("web", "offers") == ["P0"]
+    only = validate_rules([{"name": "Milk only", "effect": "include_only",
+                            "products": {"category": {"prefix": "Food > Dairy"}}}])  # fmt: skip
+    compiled = compile_rules(only, PRODUCTS, TODAY)
+    assert list(compiled.product_ids[may_be_shown(compiled, "store", "offers")]) == ["P0"]
