@@ -81,7 +81,7 @@ def run_campaign(
     if model_version is None:
         raise ModelNotFoundError(f"no model saved in {models.directory}; run training first")
     staging_root = how.staging or models.directory.parent / "runs"
-    with _scorer(models, model_version, how) as scorer:
+    with _spark(how) as spark, _scorer(models, model_version, how) as scorer:
         products, members = load_products(engine), load_members(engine)
         rules = compile_current(engine, products, today)
         ruleset_version = rules and rules.version
@@ -98,10 +98,10 @@ def run_campaign(
         # Meanwhile: the replaced run's offers are deleted and the members counted.
         with ThreadPoolExecutor(1) as side, replaced_offers_deleted(engine, name):
             counting = side.submit(count_members, ids, campaign)
-            if how.spark_master is not None:
+            if spark is not None:
                 from recommender.spark import choose_on_spark
 
-                chosen = choose_on_spark(scorer, context, blocks, how.spark_master)
+                chosen = choose_on_spark(scorer, context, blocks, spark())
                 staging = None
             else:
                 staging = Staging(staging_root / run_id)
@@ -113,6 +113,18 @@ def run_campaign(
     if staging is not None:
         staging.remove()
     return CampaignRun(run_id, offers, summary)
+
+
+@contextmanager
+def _spark(how: Generation) -> Iterator[Callable | None]:
+    """With a Spark master: the session, started now (``recommender.spark.spark_started``)."""
+    if how.spark_master is None:
+        yield None
+        return
+    from recommender.spark import spark_started
+
+    with spark_started(how.spark_master) as session:
+        yield session
 
 
 @contextmanager

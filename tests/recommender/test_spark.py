@@ -15,7 +15,7 @@ from loyalty.offers.campaigns import make_campaign
 from recommender.batch import Staging, choose_in_blocks, member_blocks
 from recommender.model import SelectionModel
 from recommender.offers import OfferContext, count_members, finish_offers
-from recommender.spark import choose_on_spark
+from recommender.spark import choose_on_spark, spark_started
 
 TODAY = datetime.date(2026, 6, 30)
 
@@ -53,7 +53,8 @@ def test_spark_and_local_engines_give_identical_offers(tmp_path):
     ids = data.members["member_id"].astype(str).to_numpy()
     blocks = member_blocks(ids, 25)
     local = choose_in_blocks(model, context, blocks, Staging(tmp_path / "staging"))
-    spark = choose_on_spark(model, context, blocks, "local[2]")
+    with spark_started("local[2]") as session:
+        spark = choose_on_spark(model, context, blocks, session())
     pd.testing.assert_frame_equal(local, spark)
     members = count_members(ids, campaign)
     offers, _ = finish_offers(local, context, members)
