@@ -111,6 +111,22 @@ def test_generating_again_gives_the_same_offers_and_replaces_the_run(run, shop, 
     assert sorted(stored) == ["summer-r0002", "summer-r0003"]
 
 
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)  # writing is as tested above
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # pyspark on pandas 3
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_the_spark_engine_generates_the_local_engines_offers(run, shop, tmp_path):
+    local = generate(run, tmp_path, "local.csv")
+    out = tmp_path / "spark.csv"
+    result = run(
+        "--as-of", TODAY, "generate-offers", "--campaign", "summer", "--engine", "spark",
+        "--master", "local[2]", "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    spark = pd.read_csv(out, dtype={"member_id": str, "product_id": str})
+    assert set(spark["run_id"]) == {"summer-r0002"} and len(spark) > 50
+    pd.testing.assert_frame_equal(local.drop(columns="run_id"), spark.drop(columns="run_id"))
+
+
 def test_published_exclusions_never_reach_an_offer(run, shop, tmp_path):
     run("rules", "add", write(tmp_path, "rules.json", NO_ALCOHOL))
     assert run("rules", "publish", "--note", "no alcohol").exit_code == 0
