@@ -97,20 +97,16 @@ class BrandFit:
         the ``allowed`` products (bool per model product; default: all) that some member may
         be shown under the rules (``loyalty.brand_fit.block.may_be_shown``).
         """
-        compiled = in_model_order(model, compiled)
-        any_channel = channel is None
-        shown = may_be_shown(
-            every_channel(compiled) if any_channel else compiled,
-            CHANNELS[0] if any_channel else channel,
-            scope,
-        )
+        compiled = in_model_order(model, compiled)  # kept: the shelf's rules are kept per it
+        any_channel, channel = channel is None, channel or CHANNELS[0]
+        shown = may_be_shown(every_channel(compiled) if any_channel else compiled, channel, scope)
         if allowed is not None:
             shown &= allowed
         shelf = model.shelf(allowed if explain else shown)
         counted = shown[shelf.columns] if explain else None
         compiled = on_shelf(compiled, shelf)
         if any_channel:
-            compiled, channel = every_channel(compiled), CHANNELS[0]
+            compiled = every_channel(compiled)
         now_day = model.now_day(as_of)
         fields = member_fields(model, member_ids, members, compiled.day, now_day, journey)
         scopes = member_scopes(compiled, fields)

@@ -352,13 +352,9 @@ def _personal_block(
     chosen = shelf.model_columns(on_shelf_chosen)
     n_model = shelf.size
     own_keys = pair_keys(block, cols, n_model)
-    found = np.searchsorted(own_keys, pair_keys(np.arange(len(rows))[:, None], chosen, n_model))
-    found = found.clip(max=max(len(own_keys) - 1, 0))
-    is_own = (
-        (own_keys[found] == pair_keys(np.arange(len(rows))[:, None], chosen, n_model))
-        if len(own_keys)
-        else np.zeros(chosen.shape, bool)
-    )
+    chosen_keys = pair_keys(np.arange(len(rows))[:, None], chosen, n_model)
+    found = np.searchsorted(own_keys, chosen_keys).clip(max=max(len(own_keys) - 1, 0))
+    is_own = own_keys[found] == chosen_keys if len(own_keys) else np.zeros(chosen.shape, bool)
     is_own &= chosen >= 0
     frame = _rows_frame(model, ids, rows, chosen, best, is_own, positions[found], now, names)
     shown = chosen.ravel() >= 0
