@@ -58,31 +58,41 @@ def child_meanwhile(function: Callable, *args) -> Iterator[None]:
         job.result()
 
 
-@contextmanager
-def waiting_child(function: Callable, *args) -> Iterator[Callable]:
-    """``function(*args, receive)`` started now in a fresh child process, to do its first part
-    while this process prepares the rest of its input.
+class ChildHandle:
+    """What :func:`waiting_child` yields: ``send(value)`` hands the child a value for one of
+    its ``receive()`` calls and goes on; ``finish(value)`` hands it the last one and returns
+    what the child's function returns (its errors raised as :class:`ChildJobError`)."""
 
-    Yields ``finish(value)``: it hands ``value`` to the child's ``receive()`` and returns what
-    ``function`` returns (its errors raised as :class:`ChildJobError`). Leaving the block
-    without finishing hands the child ``None``: ``function`` must then give up (roll back).
+    def __init__(self, connection) -> None:
+        self._connection = connection
+        self.finished = False
+
+    def send(self, value) -> None:
+        with suppress(BrokenPipeError):  # it failed already: finish() reads its error
+            self._connection.send(value)
+
+    def finish(self, value):
+        self.finished = True
+        return _handed(self._connection, value)
+
+
+@contextmanager
+def waiting_child(function: Callable, *args) -> Iterator[ChildHandle]:
+    """``function(*args, receive)`` started now in a fresh child process, to do its first part
+    while this process prepares the rest of its input, which it hands over with the yielded
+    :class:`ChildHandle`. Leaving the block without finishing hands the child ``None``:
+    ``function`` must then give up (roll back).
     """
     spawn = multiprocessing.get_context("spawn")
     ours, theirs = spawn.Pipe()
     child = spawn.Process(target=_waiting, args=(theirs, function, args), daemon=True)
     child.start()
     theirs.close()
-    finished = False
-
-    def finish(value):
-        nonlocal finished
-        finished = True
-        return _handed(ours, value)
-
+    handle = ChildHandle(ours)
     try:
-        yield finish
+        yield handle
     finally:
-        if not finished:
+        if not handle.finished:
             with suppress(ChildJobError):  # the caller's own error is the one to see
                 _handed(ours, None)
         ours.close()
@@ -149,18 +159,23 @@ def read_arrow(database: str, *sql: str) -> pa.Table:
 @contextmanager
 def arrow_file(table: pa.Table, prefix: str) -> Iterator[Path]:
     """``table`` as an Arrow IPC file for a child to read, removed afterwards: in memory
-    (``/dev/shm``) when it has room for twice the table, else in the temporary folder.
-
-    In memory the file never goes to the disk, where it competed with the database's own
-    writes: a million members' offers (1.1 GB) took 0.5 to 0.8 s to write there, and 0.5 to
-    2.6 s to the temporary folder.
-    """
-    memory = Path("/dev/shm")
-    roomy = memory.is_dir() and shutil.disk_usage(memory).free > 2 * table.nbytes
-    with tempfile.TemporaryDirectory(prefix=prefix, dir=memory if roomy else None) as folder:
+    (:func:`in_memory_folder`) when there is room for twice the table."""
+    room = in_memory_folder(2 * table.nbytes)
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=room) as folder:
         path = Path(folder) / "table.arrow"
         write_arrow_file(table, path)
         yield path
+
+
+def in_memory_folder(room: int) -> str | None:
+    """``/dev/shm`` when it has ``room`` bytes free, else ``None`` (the temporary folder).
+
+    In memory, files handed to a child never go to the disk, where they competed with the
+    database's own writes: a million members' offers (1.1 GB) took 0.5 to 0.8 s to write
+    there, and 0.5 to 2.6 s to the temporary folder.
+    """
+    memory = Path("/dev/shm")
+    return str(memory) if memory.is_dir() and shutil.disk_usage(memory).free > room else None
 
 
 def write_arrow_file(table: pa.Table, path: Path) -> None:

@@ -106,10 +106,11 @@ def run_campaign(
             else:
                 staging = Staging(staging_root / run_id)
                 chosen = choose_in_blocks(scorer, context, blocks, staging, progress=how.progress)
-    # The writing child starts (Python and a connection) while the budget is spent.
-    with publishing(engine, run_id, len(chosen)) as publish:
-        offers, summary = finish_offers(chosen, context, counting.result())
-        publish(offers, summary)
+    # The writing child starts (Python and a connection) while the budget is spent, and
+    # writes each part of the offer rows while the next is made.
+    with publishing(engine, run_id, len(chosen)) as publisher:
+        offers, summary = finish_offers(chosen, context, counting.result(), publisher.add)
+        publisher.finish(summary)
     if staging is not None:
         staging.remove()
     return CampaignRun(run_id, offers, summary)

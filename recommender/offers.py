@@ -25,6 +25,8 @@ benefits (a handful) and the budget's rounds.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -45,6 +47,8 @@ from recommender.model import SelectionModel
 from recommender.selection import available_products, selection_rows
 
 CANDIDATES_PER_OFFER = 3
+# Offer rows made and handed to the writer at a time (``finish_offers``).
+PART_ROWS = 400_000
 CHOSEN_COLUMNS = [
     "offer_id",
     "member_id",
@@ -158,16 +162,45 @@ def count_members(member_ids, campaign: Campaign) -> MemberCount:
     return MemberCount(len(ids), int(in_holdout(ids, campaign.name, campaign.holdout).sum()))
 
 
-def finish_offers(chosen: pd.DataFrame, context: OfferContext, members: MemberCount):
+def finish_offers(
+    chosen: pd.DataFrame,
+    context: OfferContext,
+    members: MemberCount,
+    hand_over: Callable[[pd.DataFrame], None] | None = None,
+):
     """The second phase: the budget over every member's choices, then the offer rows.
 
-    Returns ``(offers, summary)`` as :func:`generate_offers` does.
+    Returns ``(offers, summary)`` as :func:`generate_offers` does. With ``hand_over``, the
+    rows are made in parts of about ``PART_ROWS`` (each member's in one part), each handed
+    over as soon as it is made: a writer can store one while the next is made.
     """
     campaign = context.campaign
     chosen = _with_offer_ids(chosen.reset_index(drop=True), campaign.name)
-    chosen = _spend_budget(chosen, campaign.budget)
-    offers = _offer_rows(chosen, context, context.rules.version)
+    chosen = _spend_budget(chosen, campaign.budget).reset_index(drop=True)
+    parts = []
+    for start, end in _member_parts(chosen["member_id"], PART_ROWS if hand_over else None):
+        parts.append(_offer_rows(chosen.iloc[start:end], context, context.rules.version))
+        if hand_over is not None:
+            hand_over(parts[-1])
+    offers = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return offers, _summary(offers, members, campaign)
+
+
+def _member_parts(member_ids: pd.Series, size: int | None) -> list[tuple[int, int]]:
+    """``(start, end)`` of consecutive parts of about ``size`` rows (all rows: ``None``), each
+    ending where the member changes."""
+    total = len(member_ids)
+    if size is None or total <= size:
+        return [(0, total)]
+    ids = member_ids.array  # read at the cuts only: no Python string per row
+    ends = []
+    for end in range(size, total, size):
+        while end < total and ids[end] == ids[end - 1]:
+            end += 1
+        if end < total and (not ends or end > ends[-1]):
+            ends.append(end)
+    bounds = [0, *ends, total]
+    return list(itertools.pairwise(bounds))
 
 
 def _member_ids(members: pd.DataFrame, member_ids) -> np.ndarray:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import functools
 import io
+import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,12 +40,13 @@ from loyalty.offers.tables import (
     redemptions,
 )
 from loyalty.sqlite_arrow import (
-    arrow_file,
     child_meanwhile,
     connect_adbc,
+    in_memory_folder,
     read_arrow,
     read_arrow_file,
     waiting_child,
+    write_arrow_file,
     write_transaction,
 )
 
@@ -199,24 +201,68 @@ def publish_run(engine: Engine, run_id: str, rows: pd.DataFrame, summary: dict) 
     million members' run took 2 s less. Each distinct reason is stored once
     (``offer_reasons``); offers keep its number.
     """
-    with publishing(engine, run_id, len(rows)) as publish:
-        publish(rows, summary)
+    with publishing(engine, run_id, len(rows)) as publisher:
+        publisher.add(rows)
+        publisher.finish(summary)
+
+
+class Publisher:
+    """:func:`publish_run` in parts: ``add(rows)`` each part of the offer rows as it is made
+    (each member's rows in one part), then ``finish(summary)``. Made by :func:`publishing`."""
+
+    def __init__(self, run_id: str, write: Callable, hand_over: Callable | None = None) -> None:
+        self.run_id = run_id
+        self._write, self._hand_over = write, hand_over
+        self._parts: list[pd.DataFrame] = []
+        self._ids: list[pa.Table] = []
+        self._reasons: list[pd.DataFrame] = []
+        self._reason_count = 0
+
+    def add(self, rows: pd.DataFrame) -> None:
+        if self._hand_over is None:
+            self._parts.append(rows)
+            return
+        stored, reasons = _with_reason_ids(self.run_id, rows, self._reason_count)
+        self._reasons.append(reasons)
+        self._reason_count += len(reasons)
+        table = _sqlite_table(stored)
+        self._ids.append(table.select(ID_COLUMNS))
+        self._hand_over(table)
+
+    def finish(self, summary: dict) -> None:
+        if self._hand_over is None:
+            rows = pd.concat(self._parts, ignore_index=True) if self._parts else pd.DataFrame()
+            self._write(rows, summary)
+            return
+        # The ids in id order, sorted here while the child still writes the last parts.
+        ids = pa.concat_tables(self._ids).sort_by("offer_id") if self._ids else None
+        reasons = pd.concat(self._reasons, ignore_index=True) if self._reasons else None
+        self._write(ids, reasons, summary)
 
 
 @contextmanager
-def publishing(engine: Engine, run_id: str, offers_expected: int) -> Iterator[Callable]:
-    """:func:`publish_run` begun while the caller still makes the rows; yields
-    ``publish(rows, summary)``. Leaving the block without publishing changes nothing.
+def publishing(engine: Engine, run_id: str, offers_expected: int) -> Iterator[Publisher]:
+    """:func:`publish_run` begun while the caller still makes the rows; yields a
+    :class:`Publisher`. Leaving the block without finishing changes nothing.
 
     On SQLite, with more than ``IN_PROCESS_OFFERS`` offers expected, ADBC writes them in a
     child process (see ``loyalty.sqlite_arrow``), started now: it starts Python and connects
-    (2 to 3 s) while a million members' rows are made after the budget (3 to 5 s).
+    (2 to 3 s) while the budget is spent, and writes each part as it comes, while the next
+    parts are made (a million members' rows take 3 s to make and 7 s to write).
     """
     if engine.dialect.name != "sqlite" or offers_expected <= IN_PROCESS_OFFERS:
-        yield functools.partial(_publish_here, engine, run_id)
+        yield Publisher(run_id, functools.partial(_publish_here, engine, run_id))
         return
-    with waiting_child(_adbc_publish, engine.url.database, run_id) as finish:
-        yield functools.partial(_publish_through, finish, engine.dialect, run_id)
+    with (
+        # Room for the parts, twice over: about 400 bytes an offer as Arrow.
+        tempfile.TemporaryDirectory(
+            prefix="loyalty-offers-", dir=in_memory_folder(800 * offers_expected)
+        ) as folder,
+        waiting_child(_adbc_publish, engine.url.database, run_id) as child,
+    ):
+        parts = _PartFiles(Path(folder), child.send)
+        finish = functools.partial(_publish_through, child.finish, parts, engine.dialect, run_id)
+        yield Publisher(run_id, finish, parts.hand_over)
 
 
 def _publish_here(engine: Engine, run_id: str, rows: pd.DataFrame, summary: dict) -> None:
@@ -232,16 +278,33 @@ def _publish_here(engine: Engine, run_id: str, rows: pd.DataFrame, summary: dict
                 _insert(connection, table, frame.iloc[start : start + CHUNK])
 
 
-def _publish_through(finish, dialect, run_id: str, rows: pd.DataFrame, summary: dict) -> None:
-    """Hand the rows to the child :func:`_adbc_publish` as Arrow files."""
+@dataclass
+class _PartFiles:
+    """Parts of the offers handed to the writing child as Arrow files in ``folder`` (each
+    stays until the child has finished: it may read it late)."""
+
+    folder: Path
+    send: Callable
+    count: int = 0
+
+    def hand_over(self, table: pa.Table) -> None:
+        path = self.folder / f"part-{self.count:04d}.arrow"
+        write_arrow_file(table, path)
+        self.count += 1
+        self.send(("part", str(path)))
+
+
+def _publish_through(finish, parts: _PartFiles, dialect, run_id, ids, reasons, summary) -> None:
+    """Hand the child :func:`_adbc_publish` the ids, the reasons and the switch; wait for its
+    commit."""
     finished = _Switch(run_id, summary, datetime.now()).stored_on_sqlite(dialect)
-    stored, reasons = _with_reason_ids(run_id, rows)
-    table = pa.Table.from_pandas(reasons, preserve_index=False)
-    with (
-        arrow_file(_sqlite_table(stored), "loyalty-offers-") as path,
-        arrow_file(table, "loyalty-reasons-") as reasons_path,
-    ):
-        finish(((str(path), str(reasons_path)), finished))
+    reasons = None if reasons is None else pa.Table.from_pandas(reasons, preserve_index=False)
+    paths = []
+    for name, table in (("ids", ids), ("reasons", reasons)):
+        paths.append(None if table is None else str(parts.folder / f"{name}.arrow"))
+        if table is not None:
+            write_arrow_file(table, paths[-1])
+    finish(("finish", *paths, finished))
 
 
 @dataclass(frozen=True)
@@ -282,17 +345,22 @@ class _Switch:
         )
 
 
-def _with_reason_ids(run_id: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The offer rows as stored (``reason_id`` for ``reason``), and the run's reasons."""
+def _with_reason_ids(
+    run_id: str, rows: pd.DataFrame, first: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The offer rows as stored (``reason_id`` for ``reason``), and their reasons, numbered
+    from ``first`` (a run published in parts numbers each part's reasons after the last's;
+    a text in two parts is stored twice)."""
     reason = pa.array(pd.array(rows["reason"], dtype="str"))
     reason = reason.combine_chunks() if isinstance(reason, pa.ChunkedArray) else reason
     encoded = pc.dictionary_encode(reason.cast(pa.string()))
-    stored = rows.assign(reason=encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+    ids = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64) + first
+    stored = rows.assign(reason=ids)
     stored = stored.rename(columns={"reason": "reason_id"})[STORED_COLUMNS]
     reasons = pd.DataFrame(
         {
             "run_id": run_id,
-            "reason_id": np.arange(len(encoded.dictionary), dtype=np.int64),
+            "reason_id": np.arange(first, first + len(encoded.dictionary), dtype=np.int64),
             "reason": pd.array(encoded.dictionary, dtype="str"),
         }
     )
@@ -356,32 +424,40 @@ def _by_member(table: pa.Table) -> pa.Table:
 
 
 def _adbc_publish(database: str, run_id: str, receive: Callable) -> None:
-    """In a child process (:func:`publishing`): connect, then ``receive()`` the Arrow files of
-    the offers and reasons, and ``finished`` (the switch's stored time and summary, as
-    :meth:`_Switch.make_current` stores them); in one transaction, replace the run's offers
-    (a resumed run has some) with them and switch. ``None`` received: nothing to do.
+    """In a child process (:func:`publishing`): connect, then ``receive()`` the parts of the
+    offers (``("part", path)``, Arrow files) and write each as it comes; then ``("finish",
+    ids path, reasons path, finished)``: the ids and the reasons (a path of ``None``: none),
+    and the switch (``finished`` is its stored time and summary, as
+    :meth:`_Switch.make_current` stores them). All in one transaction, which first deletes
+    the run's offers (a resumed run has some). ``None`` received: roll back and stop.
 
-    Each table's rows go in its key order: each lands next to the one before. The id order
-    is sorted in a thread while the offers are written (Arrow and SQLite both let go of the
-    GIL): 1 s less for a million members' offers.
+    Each table's rows go in its key order: each lands next to the one before. The offers
+    come in member order; the parent sorts the ids while the last parts are written.
     """
-    with (
-        ThreadPoolExecutor(1) as side,
-        connect_adbc(database) as connection,
-        connection.cursor() as cursor,
-    ):
+    with connect_adbc(database) as connection, connection.cursor() as cursor:
         handed = receive()
         if handed is None:
             return
-        paths, finished = handed
-        table, reasons = (read_arrow_file(path) for path in paths)
-        by_id = side.submit(lambda: table.select(ID_COLUMNS).sort_by("offer_id"))
-        with write_transaction(cursor):
-            _adbc_delete(cursor, [run_id])
-            cursor.adbc_ingest("offers", _by_member(table), mode="append")
-            cursor.adbc_ingest("offers_by_id", by_id.result(), mode="append")
-            cursor.adbc_ingest("offer_reasons", reasons, mode="append")
-            _adbc_switch(cursor, run_id, finished)
+        try:
+            with write_transaction(cursor):
+                _adbc_delete(cursor, [run_id])
+                while handed is not None and handed[0] == "part":
+                    table = read_arrow_file(handed[1])
+                    cursor.adbc_ingest("offers", _by_member(table), mode="append")
+                    handed = receive()
+                if handed is None:
+                    raise _AbandonedError
+                _, ids_path, reasons_path, finished = handed
+                for table, path in (("offers_by_id", ids_path), ("offer_reasons", reasons_path)):
+                    if path is not None:
+                        cursor.adbc_ingest(table, read_arrow_file(path), mode="append")
+                _adbc_switch(cursor, run_id, finished)
+        except _AbandonedError:
+            return
+
+
+class _AbandonedError(Exception):
+    """The parent left :func:`publishing` without finishing: the writes roll back."""
 
 
 def _adbc_switch(cursor, run_id: str, finished: tuple) -> None:

@@ -27,7 +27,14 @@ from loyalty.offers.identity import in_holdout
 from loyalty.offers.value import discount_percent, face_values, margin_after
 from recommender.curation import member_fields, member_stages
 from recommender.model import SelectionModel
-from recommender.offers import OfferContext, generate_offers
+from recommender.offers import (
+    OfferContext,
+    choose_offers,
+    count_members,
+    finish_offers,
+    generate_offers,
+    with_rules,
+)
 from tests.recommender.conftest import START, checkerboard
 
 TODAY = date(2024, 3, 25)  # the day after the checkerboard's last week
@@ -394,3 +401,25 @@ def test_no_discount_on_a_product_of_unknown_margin_when_there_is_a_floor(shop):
     # 5 % off leaves p05 (10 % margin) 5.3 %: under a floor of 6 it is not discounted.
     low, _ = offers_for(shop, benefits, [], campaign(offers_per_member=4, margin_floor=6))
     assert "p05" in set(floored["product_id"]) and "p05" not in set(low["product_id"])
+
+
+def test_offer_rows_made_in_parts_are_the_rows_made_at_once(shop, monkeypatch):
+    # A writer stores each part while the next is made; a member's offers stay in one part.
+    model, products, members, _ = shop
+    benefits = validate_benefits([{"name": "Points", "type": "bonus_points", "value": 100}])
+    benefits[0] = replace(benefits[0], max_per_member=3)
+    context = with_rules(
+        OfferContext(campaign(), benefits, products, members, None, TODAY, "run-1", "model-1")
+    )
+    chosen = choose_offers(model, context, EVERYONE)
+    counted = count_members(EVERYONE, context.campaign)
+    at_once, summary = finish_offers(chosen, context, counted)
+    monkeypatch.setattr("recommender.offers.PART_ROWS", 4)  # 3 offers a member
+    parts = []
+    in_parts, summary_in_parts = finish_offers(chosen, context, counted, parts.append)
+    assert len(parts) > len(at_once) // 6
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), at_once)
+    pd.testing.assert_frame_equal(in_parts, at_once)
+    assert summary_in_parts == summary
+    members_in = [set(part["member_id"]) for part in parts]
+    assert sum(len(m) for m in members_in) == len(set().union(*members_in))

@@ -147,9 +147,46 @@ def test_a_run_abandoned_while_its_offers_are_made_leaves_the_current_run(engine
     assert get_campaign(engine, "december").current_run == first
     assert current_offers(engine)["offer_id"].tolist() == ["o1"]
     assert get_run(engine, second)["status"] == "running"
-    with publishing(engine, second, 1) as publish:  # and it can be published after all
-        publish(pd.DataFrame([offer("o2", run_id=second)]), {"offers": 1})
+    with publishing(engine, second, 1) as publisher:  # and it can be published after all
+        publisher.add(pd.DataFrame([offer("o2", run_id=second)]))
+        publisher.finish({"offers": 1})
     assert current_offers(engine)["offer_id"].tolist() == ["o2"]
+
+
+def test_a_run_published_in_parts_reads_as_one(engine, in_process):
+    # Each part is written while the next is made; a reason in two parts is stored twice.
+    run_id = new_run(engine)
+    same = "Because you buy oat milk"
+    rows = pd.DataFrame(
+        [
+            offer("o1", member_id="M1", reason=same),
+            offer("o2", member_id="M1", reason="You bought this twice", rank=2),
+            offer("o3", member_id="M2", reason=same),
+            offer("o4", member_id="M3", reason="Popular with gold members"),
+        ]
+    ).assign(run_id=run_id)
+    with publishing(engine, run_id, len(rows)) as publisher:
+        for part in (rows.iloc[:2], rows.iloc[2:3], rows.iloc[3:]):
+            publisher.add(part)
+        publisher.finish({"offers": 4})
+    written = run_offers(engine, run_id)
+    assert written["offer_id"].tolist() == ["o1", "o2", "o3", "o4"]
+    assert written["reason"].tolist() == rows["reason"].tolist()
+    assert current_offers(engine)["offer_id"].tolist() == ["o1", "o2", "o3", "o4"]
+    assert find_offer(engine, "o3")["member_id"] == "M2"
+
+
+def test_a_run_abandoned_after_some_parts_were_written_leaves_nothing(engine, in_process):
+    first = new_run(engine)
+    publish_run(engine, first, pd.DataFrame([offer("o1")]), {"offers": 1})
+    second = new_run(engine)
+    with pytest.raises(ValueError, match="out of disk"), publishing(engine, second, 2) as publisher:
+        publisher.add(pd.DataFrame([offer("o2", run_id=second)]))
+        raise ValueError("out of disk")
+    assert get_campaign(engine, "december").current_run == first
+    with engine.connect() as connection:
+        kept = connection.execute(sa.select(offers.c.offer_id)).scalars().all()
+    assert kept == ["o1"]
 
 
 def test_a_members_offers_and_an_offer_by_id_are_found_by_key_on_sqlite(tmp_path):
