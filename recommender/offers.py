@@ -176,7 +176,7 @@ def finish_offers(
     """
     campaign = context.campaign
     chosen = _with_offer_ids(chosen.reset_index(drop=True), campaign.name)
-    chosen = _spend_budget(chosen, campaign.budget).reset_index(drop=True)
+    chosen = _spend_budget(chosen, campaign.budget)
     parts = []
     for start, end in _member_parts(chosen["member_id"], PART_ROWS if hand_over else None):
         parts.append(_offer_rows(chosen.iloc[start:end], context, context.rules.version))
