@@ -208,7 +208,8 @@ def publish_run(engine: Engine, run_id: str, rows: pd.DataFrame, summary: dict) 
 
 class Publisher:
     """:func:`publish_run` in parts: ``add(rows)`` each part of the offer rows as it is made
-    (each member's rows in one part), then ``finish(summary)``. Made by :func:`publishing`."""
+    (each member's rows in one part; at least one part, which may be empty), then
+    ``finish(summary)``. Made by :func:`publishing`."""
 
     def __init__(self, run_id: str, write: Callable, hand_over: Callable | None = None) -> None:
         self.run_id = run_id
@@ -231,12 +232,11 @@ class Publisher:
 
     def finish(self, summary: dict) -> None:
         if self._hand_over is None:
-            rows = pd.concat(self._parts, ignore_index=True) if self._parts else pd.DataFrame()
-            self._write(rows, summary)
+            self._write(pd.concat(self._parts, ignore_index=True), summary)
             return
         # The ids in id order, sorted here while the child still writes the last parts.
-        ids = pa.concat_tables(self._ids).sort_by("offer_id") if self._ids else None
-        reasons = pd.concat(self._reasons, ignore_index=True) if self._reasons else None
+        ids = pa.concat_tables(self._ids).sort_by("offer_id")
+        reasons = pa.Table.from_pandas(pd.concat(self._reasons), preserve_index=False)
         self._write(ids, reasons, summary)
 
 
@@ -298,12 +298,9 @@ def _publish_through(finish, parts: _PartFiles, dialect, run_id, ids, reasons, s
     """Hand the child :func:`_adbc_publish` the ids, the reasons and the switch; wait for its
     commit."""
     finished = _Switch(run_id, summary, datetime.now()).stored_on_sqlite(dialect)
-    reasons = None if reasons is None else pa.Table.from_pandas(reasons, preserve_index=False)
-    paths = []
-    for name, table in (("ids", ids), ("reasons", reasons)):
-        paths.append(None if table is None else str(parts.folder / f"{name}.arrow"))
-        if table is not None:
-            write_arrow_file(table, paths[-1])
+    paths = [str(parts.folder / f"{name}.arrow") for name in ("ids", "reasons")]
+    for table, path in zip((ids, reasons), paths, strict=True):
+        write_arrow_file(table, path)
     finish(("finish", *paths, finished))
 
 
@@ -426,10 +423,10 @@ def _by_member(table: pa.Table) -> pa.Table:
 def _adbc_publish(database: str, run_id: str, receive: Callable) -> None:
     """In a child process (:func:`publishing`): connect, then ``receive()`` the parts of the
     offers (``("part", path)``, Arrow files) and write each as it comes; then ``("finish",
-    ids path, reasons path, finished)``: the ids and the reasons (a path of ``None``: none),
-    and the switch (``finished`` is its stored time and summary, as
-    :meth:`_Switch.make_current` stores them). All in one transaction, which first deletes
-    the run's offers (a resumed run has some). ``None`` received: roll back and stop.
+    ids path, reasons path, finished)``: the ids, the reasons and the switch (``finished`` is
+    its stored time and summary, as :meth:`_Switch.make_current` stores them). All in one
+    transaction, which first deletes the run's offers (a resumed run has some). ``None``
+    received: roll back and stop.
 
     Each table's rows go in its key order: each lands next to the one before. The offers
     come in member order; the parent sorts the ids while the last parts are written.
@@ -449,8 +446,7 @@ def _adbc_publish(database: str, run_id: str, receive: Callable) -> None:
                     raise _AbandonedError
                 _, ids_path, reasons_path, finished = handed
                 for table, path in (("offers_by_id", ids_path), ("offer_reasons", reasons_path)):
-                    if path is not None:
-                        cursor.adbc_ingest(table, read_arrow_file(path), mode="append")
+                    cursor.adbc_ingest(table, read_arrow_file(path), mode="append")
                 _adbc_switch(cursor, run_id, finished)
         except _AbandonedError:
             return
