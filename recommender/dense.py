@@ -65,8 +65,12 @@ def _add_group_values(scores, indptr, indices, data, rows, products, starts, sid
         for k in range(indptr[rows[i]], indptr[rows[i] + 1]):
             value, first, last = data[k], starts[indices[k]], starts[indices[k] + 1]
             if side_by_side:
-                for j in range(first, last):
-                    row[j] += value
+                # Indexed from 0 in a view: ``range(first, last)`` may hold negative indices
+                # for all the compiler knows, and their wrap-around kept the loop from
+                # vectorising on an AMD EPYC (Zen): 26 against 14 µs a member.
+                group = row[first:last]
+                for j in range(len(group)):
+                    group[j] += value
             else:
                 for t in range(first, last):
                     row[products[t]] += value

@@ -48,6 +48,7 @@ REST = 127  # how a product taken after every promotion is marked (see _walk)
 # A filled group of at least this many products leaves the candidates in one pass over the
 # catalogue, which is cheaper than setting its products one by one.
 LARGE_GROUP = 1024
+NO = np.uint8(0)  # a mask's false, as the masks' type (a wider one widens the loop's lanes)
 
 
 class Pick(NamedTuple):
@@ -371,6 +372,10 @@ def _candidates(row, i, masks, moved, run_keys, spread_bits):
     best of each run (when no boost of the member's own is set after them). The member's own
     products are set one by one in between. Each pass fused into another saved 1.5 to 3 µs a
     member among 45,870 products.
+
+    A mask and a score's test combine with ``&``, not ``and``: ``and`` branches, and on an AMD
+    EPYC of the first generation (Zen) that loop then did not vectorise (35 µs a pass
+    instead of 10 among 45,870 products; fused with the spread, 120 µs instead of 22).
     """
     total = len(row)
     bits, out = row.view(np.int32), moved.view(np.int32)
@@ -383,7 +388,8 @@ def _candidates(row, i, masks, moved, run_keys, spread_bits):
     if masks.allowed_by_own.shape[0]:
         own = masks.allowed_by_own[own_seg].view(np.uint8)
         for j in range(total):
-            out[j] = bits[j] if (allowed[j] & own[j]) and bits[j] != POS_INF_BITS else NEG_INF_BITS
+            keep = ((allowed[j] & own[j]) != NO) & (bits[j] != POS_INF_BITS)
+            out[j] = bits[j] if keep else NEG_INF_BITS
         for k in range(own_start, own_end):  # the member's own products: their own value
             j = masks.own_products[k]
             keep = allowed[j] and masks.own_allowed[k] and bits[j] != POS_INF_BITS
@@ -395,14 +401,16 @@ def _candidates(row, i, masks, moved, run_keys, spread_bits):
                 low = min(low, key if key != LOWEST_KEY else HIGHEST_KEY)
     elif boosted:
         for j in range(total):
-            value = bits[j] if allowed[j] and bits[j] != POS_INF_BITS else NEG_INF_BITS
+            keep = (allowed[j] != NO) & (bits[j] != POS_INF_BITS)
+            value = bits[j] if keep else NEG_INF_BITS
             out[j] = value
             key = order_key(value)
             high = max(high, key)
             low = min(low, key if key != LOWEST_KEY else HIGHEST_KEY)
     else:
         for j in range(total):
-            out[j] = bits[j] if allowed[j] and bits[j] != POS_INF_BITS else NEG_INF_BITS
+            keep = (allowed[j] != NO) & (bits[j] != POS_INF_BITS)
+            out[j] = bits[j] if keep else NEG_INF_BITS
     if high == LOWEST_KEY:  # no boost, or no candidate to boost
         fill_run_best(moved, run_keys)
         return
