@@ -25,7 +25,6 @@ from recommender.kept import kept, members_by_id
 from recommender.model import SelectionModel, known_member_rows
 from recommender.ranking import mask_own, top_k
 from recommender.reasons import NAMED, discovery_sources, reason_texts
-from recommender.slices import SLICES
 from recommender.training import pair_keys
 
 COLUMNS = ["member_id", "rank", "product_id", "score", "kind", "reason", "personalized"]
@@ -36,11 +35,13 @@ KINDS = pd.array(["discovery", "favourite"], dtype="str")  # by ``is_own``
 # 10 MB of float32, so that a slice stays in the cache from the product to the top products,
 # but at least one member per 400 products. The product packs every product's factors once
 # per call, which a call of few members pays per member: among 50,000 products, 50 members a
-# call (10 MB) took 90 µs a member for the product alone and 256 members 71 µs; a member's
-# offers took 185 to 194 µs against 204 to 214 µs (two workers at once). Whether twice as
-# many is faster still depends on the machine: ``recommender.slices`` times both. Among
-# 20,000 products, 125 members a call (10 MB) stayed 3 % faster than 256 for
-# ``recommend --all`` (on an Intel machine).
+# call (10 MB) took 90 µs a member for the product alone and 256 members 71 µs.
+# The height is fixed, not timed: with OpenBLAS on an AMD EPYC (Zen), a score's last bit
+# depends on which rows share its matrix product, so slices chosen by timing (sessions 14 to
+# 16 timed twice this height and kept the faster) made two runs of the same inputs differ in
+# a few scores' last bit (525 of 112,934 offers). Fixed slices of each block give the same
+# offers in every run, locally and on Spark. Twice the height was 3 to 6 % faster on one AMD
+# machine, 8 % slower on an Intel one, and no different on another AMD one.
 SCORED_VALUES = 2_500_000
 PRODUCTS_PER_ROW = 400
 
@@ -319,8 +320,7 @@ def _personal_block(
     """Selections of one block of members with a history.
 
     The block's habits and rules are worked out once; its scores are made and ranked a slice
-    of rows at a time (:func:`score_rows` rows, or twice that: :mod:`recommender.slices`) in
-    one reused array.
+    of rows at a time (:func:`score_rows` rows) in one reused array.
     """
     now = model.now_day(as_of)
     block, cols, habit, positions = model.habit_scores(rows, now)
@@ -331,23 +331,20 @@ def _personal_block(
     habit = np.full(len(habit), -np.inf, np.float32) if only_new else habit
     curation = None if brand_fit is None else brand_fit.block(model, at, rows)
     explaining = brand_fit is not None and brand_fit.changes is not None
-    n_products = len(shelf.columns)
-    lower = score_rows(n_products)
-    at_once = len(rows) if explaining else SLICES.height(n_products, len(rows), lower)
+    at_once = len(rows) if explaining else score_rows(len(shelf.columns))
     parts, buffer = [], None
-    with SLICES.timing(n_products, at_once, len(rows)):
-        for start in range(0, len(rows), at_once):
-            part = slice(start, start + at_once)
-            scores = model.discovery_scores(rows[part], shelf, out=buffer)
-            buffer = scores if buffer is None else buffer
-            first, last = np.searchsorted(placed_block, [start, start + len(scores)])
-            scores[placed_block[first:last] - start, places[first:last]] = habit[first:last]
-            if offset is not None:
-                scores += _block_of(offset, at[part], shelf).astype(np.float32)
-            if item_mask is not None:
-                allowed = np.broadcast_to(_block_of(item_mask, at[part], shelf), scores.shape)
-                scores[~allowed] = -np.inf
-            parts.append(_top(scores, n, curation, start))
+    for start in range(0, len(rows), at_once):
+        part = slice(start, start + at_once)
+        scores = model.discovery_scores(rows[part], shelf, out=buffer)
+        buffer = scores if buffer is None else buffer
+        first, last = np.searchsorted(placed_block, [start, start + len(scores)])
+        scores[placed_block[first:last] - start, places[first:last]] = habit[first:last]
+        if offset is not None:
+            scores += _block_of(offset, at[part], shelf).astype(np.float32)
+        if item_mask is not None:
+            allowed = np.broadcast_to(_block_of(item_mask, at[part], shelf), scores.shape)
+            scores[~allowed] = -np.inf
+        parts.append(_top(scores, n, curation, start))
     on_shelf_chosen, best = _stacked(parts)
     chosen = shelf.model_columns(on_shelf_chosen)
     n_model = shelf.size
