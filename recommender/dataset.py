@@ -155,8 +155,15 @@ class Dataset:
 
 
 def _factorize(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Each line's code (-1: no id) and the distinct ids (str): Arrow's dictionary encoding
-    for Arrow-backed strings (twice as fast as ``pd.factorize`` there), else pandas'."""
+    """Each line's code (-1: no id) and the distinct ids (str): the codes of a categorical
+    column (its categories no line uses left out), Arrow's dictionary encoding for
+    Arrow-backed strings (twice as fast as ``pd.factorize`` there), else pandas'."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        codes = ids.cat.codes.to_numpy().astype(np.int64)
+        used = np.bincount(codes[codes >= 0], minlength=len(ids.cat.categories)) > 0
+        renumbered = np.full(len(used) + 1, -1, dtype=np.int64)  # code -1 stays -1
+        renumbered[np.flatnonzero(used)] = np.arange(used.sum())
+        return renumbered[codes], ids.cat.categories.to_numpy()[used].astype(str)
     if isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow":
         values = pa.array(ids.array)  # chunks are combined: one dictionary for all
         if isinstance(values, pa.ChunkedArray):

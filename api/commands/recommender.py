@@ -54,7 +54,7 @@ def train(settings, factors, iterations, regularization, alpha, seed, keep) -> N
         # Purchase events after this one are folded in by serving (see loyalty.events).
         events_through = last_event_id(engine)
         transactions = load_transactions(
-            engine, until=end_of_today(settings), columns=PURCHASE_COLUMNS
+            engine, until=end_of_today(settings), columns=PURCHASE_COLUMNS, for_learning=True
         )
         products = load_products(engine)
     loaded = time.perf_counter() - started

@@ -72,6 +72,29 @@ def test_large_histories_read_in_key_ranges_by_children_come_back_the_same(
     pd.testing.assert_frame_equal(load_transactions(engine, columns=some), in_process[some])
 
 
+def test_lines_for_learning_are_the_same_lines_with_ids_as_codes(engine, tmp_path, monkeypatch):
+    files = write_catalog(tmp_path)
+    for kind in ("members", "products", "transactions"):
+        import_file(engine, kind, files[kind])
+    by_time = load_transactions(engine)
+    for lines_in_process in (True, False):
+        if not lines_in_process:
+            monkeypatch.setattr("loyalty.history.IN_PROCESS_LINES", 0)  # ADBC children on SQLite
+        learning = load_transactions(engine, for_learning=True)
+        assert isinstance(learning["member_id"].dtype, pd.CategoricalDtype)
+        assert isinstance(learning["product_id"].dtype, pd.CategoricalDtype)
+        # Every known member is a category, bought or not (M3 bought nothing).
+        assert sorted(learning["member_id"].cat.categories) == ["M1", "M2", "M3"]
+        as_text = learning.astype({"member_id": "str", "product_id": "str"})
+        key = ["member_id", "timestamp", "product_id"]
+        pd.testing.assert_frame_equal(
+            as_text.sort_values(key, ignore_index=True),
+            by_time.astype({"member_id": "str", "product_id": "str"}).sort_values(
+                key, ignore_index=True
+            ),
+        )
+
+
 def test_no_purchases_read_as_an_empty_frame_with_the_columns(engine, tmp_path):
     files = write_catalog(tmp_path)
     import_file(engine, "members", files["members"])

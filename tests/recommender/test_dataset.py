@@ -70,3 +70,24 @@ def test_ids_and_events_read_at_once_match_reading_them_apart(transactions):
     assert list(dataset.member_ids) == list(apart.member_ids)
     assert list(dataset.product_ids) == list(apart.product_ids)
     pd.testing.assert_frame_equal(events, apart.purchase_events(lines.iloc[3:]))
+
+
+def test_ids_as_categories_give_the_same_ids_and_events(transactions):
+    lines = transactions.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    lines.loc[:2, "member_id"] = None  # lines without a member drop
+    as_text = Dataset.with_purchase_events(lines)
+    # Codes into every member and product of the shop, some of whom bought nothing.
+    categorical = lines.assign(
+        member_id=pd.Categorical(
+            lines["member_id"],
+            categories=["m-none", *sorted(lines["member_id"].dropna().unique(), reverse=True)],
+        ),
+        product_id=pd.Categorical(
+            lines["product_id"],
+            categories=[*sorted(lines["product_id"].unique(), reverse=True), "p-none"],
+        ),
+    )
+    dataset, events = Dataset.with_purchase_events(categorical)
+    assert list(dataset.member_ids) == list(as_text[0].member_ids)
+    assert list(dataset.product_ids) == list(as_text[0].product_ids)
+    pd.testing.assert_frame_equal(events, as_text[1])
