@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 from loyalty.config import Settings
 from loyalty.db import database
 from loyalty.history import load_transactions
-from recommender.dataset import Dataset
+from recommender.dataset import PURCHASE_COLUMNS, Dataset
 from recommender.habits import Habits
 from recommender.model import SelectionModel
 from recommender.store import ModelStore
@@ -63,7 +63,7 @@ def bare_fit(model: SelectionModel, user_items) -> float:
 def confidence_matrix(settings: Settings):
     """The engine's confidence matrix of every stored purchase (what its ALS fits)."""
     with database(settings) as engine:
-        transactions = load_transactions(engine)
+        transactions = load_transactions(engine, columns=PURCHASE_COLUMNS, for_learning=True)
     dataset, events = Dataset.with_purchase_events(transactions)
     as_of = float(events["day"].max() // 1 + 1.0)
     return confidence(Habits.from_events(events, dataset.shape, as_of))
