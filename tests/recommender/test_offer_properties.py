@@ -423,3 +423,31 @@ def test_offer_rows_made_in_parts_are_the_rows_made_at_once(shop, monkeypatch):
     assert summary_in_parts == summary
     members_in = [set(part["member_id"]) for part in parts]
     assert sum(len(m) for m in members_in) == len(set().union(*members_in))
+
+
+def test_rules_that_leave_no_product_for_offers_give_no_offers(shop):
+    # Found by the property above: with every product excluded from offers the shelf is
+    # empty, and reading a discount cap there raised an IndexError.
+    benefits = validate_benefits(
+        [{"id": "b0", "name": "Ten off", "type": "percent_off", "value": 10.0}]
+    )
+    offer_rules = {"products": {}, "applies_to": ["offers"]}
+    rules = validate_rules(
+        [
+            {"id": "r0", "name": "Nothing", "effect": "exclude", **offer_rules},
+            {"id": "r1", "name": "Cap", "effect": "max_discount", "percent": 20.0, **offer_rules},
+        ]
+    )
+    campaign = make_campaign(
+        {
+            "name": "spring",
+            "budget": 1000.0,
+            "offers_per_member": 3,
+            "holdout": 0.0,
+            "margin_floor": None,
+            "valid_from": TODAY.isoformat(),
+            "valid_until": (TODAY + timedelta(days=14)).isoformat(),
+        }
+    )
+    offers, summary = offers_for(shop, benefits, rules, campaign)
+    assert offers.empty and summary["face_value"] == 0
