@@ -128,7 +128,11 @@ def reference(compiled, block, products, scores, times, days, row):
     in_scope = {a.rule.id for a in block.applied if a.members[row]}
     rules = [(c, matches(c)) for c in compiled.rules if c.rule.id in in_scope]
     allowed = compiled.catalogue.sold_in("store") & np.isfinite(scores)
-    boost = np.zeros(len(scores), np.float32)
+    # Strengths add up in float32, those of the rules on the catalogue first, then those of
+    # the rules that read the member's history (as the masks keep them): in another order
+    # -0.2 - 1.0 + 1.0 is not -0.2 + 1.0 - 1.0, and a tie between two products would break
+    # the other way.
+    on_catalogue, on_history = (np.zeros(len(scores), np.float32) for _ in range(2))
     for c, match in rules:
         if c.rule.effect == "exclude":
             allowed &= ~match
@@ -136,7 +140,9 @@ def reference(compiled, block, products, scores, times, days, row):
             allowed &= match
         elif c.rule.effect in ("boost", "bury"):
             sign = 1.0 if c.rule.effect == "boost" else -1.0
-            boost += np.float32(sign * c.rule.strength) * match
+            part = on_history if c.reads_history else on_catalogue
+            part += np.float32(sign * c.rule.strength) * match
+    boost = on_catalogue + on_history
     moved = np.full(len(scores), -np.inf, np.float32)
     if allowed.any():
         high, low = scores[allowed].max(), scores[allowed].min()
