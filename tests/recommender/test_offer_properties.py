@@ -438,16 +438,5 @@ def test_rules_that_leave_no_product_for_offers_give_no_offers(shop):
             {"id": "r1", "name": "Cap", "effect": "max_discount", "percent": 20.0, **offer_rules},
         ]
     )
-    campaign = make_campaign(
-        {
-            "name": "spring",
-            "budget": 1000.0,
-            "offers_per_member": 3,
-            "holdout": 0.0,
-            "margin_floor": None,
-            "valid_from": TODAY.isoformat(),
-            "valid_until": (TODAY + timedelta(days=14)).isoformat(),
-        }
-    )
-    offers, summary = offers_for(shop, benefits, rules, campaign)
+    offers, summary = offers_for(shop, benefits, rules, campaign())
     assert offers.empty and summary["face_value"] == 0
