@@ -60,7 +60,7 @@ def load_transactions(
     seconds = _seconds(lines["purchased_at"])
     # Sorting in numpy is cheaper than asking SQLite to sort a table keyed by member; keys
     # are put in order before they become ids, so no string moves twice.
-    order = np.arange(len(seconds)) if for_learning else np.argsort(seconds, kind="stable")
+    order = slice(None) if for_learning else np.argsort(seconds, kind="stable")
     ids = _categories if for_learning else _ids
     read = {
         "member_id": lambda: ids(engine, tables.members, "member_id", lines["member_key"], order),
@@ -70,7 +70,7 @@ def load_transactions(
         "timestamp": lambda: seconds[order].astype("datetime64[s]"),
         "quantity": lambda: _floats(lines["quantity"])[order],
         "amount": lambda: _floats(lines["amount"])[order],
-        "channel": lambda: pd.array(lines["channel"].take(order), dtype="str"),
+        "channel": lambda: pd.array(lines["channel"], dtype="str")[order],
     }
     return pd.DataFrame({name: read[name]() for name in columns}, copy=False)
 
